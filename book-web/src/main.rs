@@ -1,0 +1,54 @@
+//! The book's web side, kept out of the xtask so that its dependencies
+//! (tokio, axum, fantoccini) are built once, together with the listings:
+//!
+//! - `serve`: the built book over HTTP on loopback, with live reload;
+//! - `browser-test`: a real headless Chromium, driven through ChromeDriver
+//!   with fantoccini, against the book served on loopback.
+
+mod browser;
+mod server;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve DIR at http://127.0.0.1:PORT; reload open pages whenever the
+    /// contents of the generation file change.
+    Serve {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        #[arg(long)]
+        generation_file: PathBuf,
+    },
+    /// Run the browser tests against the book built in DIR.
+    BrowserTest {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Where to write screenshots for a person to look at.
+        #[arg(long)]
+        screenshots: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Serve {
+            dir,
+            port,
+            generation_file,
+        } => server::serve_with_reload(dir, port, generation_file).await,
+        Command::BrowserTest { dir, screenshots } => browser::run(dir, screenshots).await,
+    }
+}

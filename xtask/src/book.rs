@@ -1,0 +1,447 @@
+//! The book itself: building both editions, `mdbook test`, the link check,
+//! the browser tests and `cargo xtask serve`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::listings::Build;
+use crate::{cmd, tools};
+
+/// (language code, book title). English is the source; the others are
+/// translated through po/<code>.po.
+pub const EDITIONS: &[(&str, &str)] = &[
+    ("en", "Distributed Programming in Rust"),
+    ("zh-CN", "Rust 分布式编程"),
+];
+
+/// A built edition: its language and its output folder.
+pub struct Edition {
+    pub lang: String,
+    pub dir: PathBuf,
+}
+
+/// Builds one edition into `dest`; fails on any warning or error message.
+pub fn build_edition(root: &Path, lang: &str, title: &str, dest: &Path) -> Result<()> {
+    let mut c = tools::mdbook(root);
+    c.arg("build").arg("-d").arg(dest);
+    // The 404 page is served for any missing path, so its links are
+    // absolute: tell mdBook where the edition lives.
+    c.env("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{lang}/"));
+    if lang != "en" {
+        c.env("MDBOOK_BOOK__LANGUAGE", lang)
+            .env("MDBOOK_BOOK__TITLE", title);
+    }
+    let out = cmd::output(&mut c)?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    print!("{log}");
+    let noisy: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .collect();
+    ensure!(
+        noisy.is_empty(),
+        "the {lang} edition built with warnings:\n{}",
+        noisy.join("\n")
+    );
+    Ok(())
+}
+
+/// Builds every edition under `out/<lang>/` and the root page that sends a
+/// reader to one of them.
+pub fn build_all(root: &Path, out: &Path) -> Result<Vec<Edition>> {
+    let mut editions = Vec::new();
+    for (lang, title) in EDITIONS {
+        let dir = out.join(lang);
+        build_edition(root, lang, title, &dir)?;
+        editions.push(Edition {
+            lang: lang.to_string(),
+            dir,
+        });
+    }
+    std::fs::write(out.join("index.html"), ROOT_PAGE)?;
+    // Pages without a favicon link (toc.html) make the browser ask for
+    // /favicon.ico; browsers accept a PNG under that name.
+    let png = std::fs::read_dir(&editions[0].dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("favicon") && name.ends_with(".png")
+        })
+        .context("mdBook wrote no favicon")?;
+    std::fs::copy(png, out.join("favicon.ico"))?;
+    Ok(editions)
+}
+
+/// The root page: Chinese readers go to /zh-CN/, everyone else to /en/.
+const ROOT_PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Distributed Programming in Rust · Rust 分布式编程</title>
+<meta http-equiv="refresh" content="3; url=en/index.html">
+<script>
+  const zh = (navigator.languages || [navigator.language]).some(l => /^zh\b/i.test(l));
+  location.replace(zh ? "zh-CN/index.html" : "en/index.html");
+</script>
+</head>
+<body>
+<p><a href="en/index.html">Distributed Programming in Rust</a> (English)</p>
+<p><a href="zh-CN/index.html">Rust 分布式编程</a>（中文）</p>
+</body>
+</html>
+"#;
+
+/// `mdbook test` with the workspace's own build of every library: rustdoc
+/// gets no `--extern` from mdbook, only `-L`, so the exact files of this
+/// build are linked into one folder (a crate name twice there would make
+/// `extern crate` ambiguous: E0464).
+pub fn mdbook_test(root: &Path, build: &Build) -> Result<()> {
+    let deps = root.join("target/mdbook-test-deps");
+    let _ = std::fs::remove_dir_all(&deps);
+    std::fs::create_dir_all(&deps)?;
+    let mut by_crate: BTreeMap<String, Vec<&PathBuf>> = BTreeMap::new();
+    for lib in &build.libs {
+        let file = lib.file_name().unwrap().to_string_lossy().into_owned();
+        // lib<name>-<hash>.rlib / .so
+        let name = file
+            .trim_start_matches("lib")
+            .rsplit_once('-')
+            .map(|(n, _)| n.to_string())
+            .unwrap_or(file.clone());
+        by_crate.entry(name).or_default().push(lib);
+        std::os::unix::fs::symlink(lib, deps.join(&file))
+            .with_context(|| format!("linking {}", lib.display()))?;
+    }
+    // Only the crates the pages name with `extern crate` must be unique.
+    let named = crates_named_in_pages(&root.join("src"))?;
+    for name in &named {
+        let found = by_crate.get(name).map(Vec::len).unwrap_or(0);
+        ensure!(
+            found == 1,
+            "the pages use `extern crate {name}`, and the build has {found} libraries of that name"
+        );
+    }
+    println!(
+        "linked {} libraries into {}",
+        build.libs.len(),
+        deps.display()
+    );
+    let toolchain = toolchain_channel(root)?;
+    let mut c = tools::mdbook(root);
+    // mdbook runs rustdoc from a temporary folder, where rust-toolchain.toml
+    // is not seen: name the toolchain explicitly.
+    c.env("RUSTUP_TOOLCHAIN", toolchain)
+        .arg("test")
+        .arg("-L")
+        .arg(&deps);
+    cmd::run(&mut c)
+}
+
+fn crates_named_in_pages(src: &Path) -> Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    for page in markdown_files(src)? {
+        for line in std::fs::read_to_string(&page)?.lines() {
+            let line = line.trim_start_matches('#').trim();
+            if let Some(rest) = line.strip_prefix("extern crate ") {
+                names.insert(rest.trim_end_matches(';').trim().to_string());
+            }
+        }
+    }
+    Ok(names)
+}
+
+fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(markdown_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn toolchain_channel(root: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(root.join("rust-toolchain.toml"))?;
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("channel = "))
+        .map(|v| v.trim_matches('"').to_string())
+        .context("rust-toolchain.toml names no channel")
+}
+
+/// Every `href` and `src` inside the book resolves to a file, and every
+/// `#fragment` to an id in that file.
+pub fn check_links(editions: &[Edition]) -> Result<()> {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for edition in editions {
+        let mut ids: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+        let pages = html_files(&edition.dir)?;
+        for page in &pages {
+            let html = std::fs::read_to_string(page)?;
+            ids.insert(
+                page.clone(),
+                attribute_values(&html, "id").into_iter().collect(),
+            );
+        }
+        for page in &pages {
+            let html = std::fs::read_to_string(page)?;
+            for link in attribute_values(&html, "href")
+                .into_iter()
+                .chain(attribute_values(&html, "src"))
+            {
+                if link.contains("://") || link.starts_with("mailto:") || link.starts_with("data:")
+                {
+                    continue;
+                }
+                checked += 1;
+                let (path, fragment) = match link.split_once('#') {
+                    Some((p, f)) => (p, Some(f)),
+                    None => (link.as_str(), None),
+                };
+                let path = path.split('?').next().unwrap_or_default();
+                let target = if path.is_empty() {
+                    page.clone()
+                } else if let Some(from_site_root) = path.strip_prefix('/') {
+                    // Absolute links (the 404 page's) start at the site root,
+                    // the folder that holds every edition.
+                    normalise_path(&edition.dir.parent().unwrap().join(from_site_root))
+                } else {
+                    normalise_path(&page.parent().unwrap().join(path))
+                };
+                let target = if target.is_dir() {
+                    target.join("index.html")
+                } else {
+                    target
+                };
+                if !target.exists() {
+                    problems.push(format!(
+                        "{} {}: {link} does not exist",
+                        edition.lang,
+                        page.strip_prefix(&edition.dir).unwrap_or(page).display()
+                    ));
+                    continue;
+                }
+                if let Some(fragment) = fragment.filter(|f| !f.is_empty())
+                    && let Some(target_ids) = ids.get(&target)
+                    && !target_ids.contains(&percent_decode(fragment))
+                {
+                    problems.push(format!(
+                        "{} {}: {link}: no element has id {fragment:?}",
+                        edition.lang,
+                        page.strip_prefix(&edition.dir).unwrap_or(page).display()
+                    ));
+                }
+            }
+        }
+    }
+    ensure!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
+    println!("{checked} internal links and fragments resolve");
+    Ok(())
+}
+
+fn html_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(html_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The values of `name="..."` attributes (double-quoted, as mdBook writes them).
+fn attribute_values(html: &str, name: &str) -> Vec<String> {
+    let needle = format!(" {name}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&needle) {
+        rest = &rest[i + needle.len()..];
+        if let Some(end) = rest.find('"') {
+            out.push(rest[..end].replace("&amp;", "&"));
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+fn normalise_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(hex) = std::str::from_utf8(&bytes[i + 1..i + 3])
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The Debian packages the browser tests need: the browser, its driver, and
+/// CJK fonts (without them Chinese renders as empty boxes).
+const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "fonts-noto-cjk"];
+
+pub fn browser_tests(root: &Path, build: &Build, book: &Path, ci: bool) -> Result<()> {
+    ensure_browser(ci)?;
+    let exe = build
+        .bins
+        .get("book-web")
+        .context("the workspace build produced no book-web binary")?;
+    cmd::run(
+        Command::new(exe)
+            .arg("browser-test")
+            .arg("--dir")
+            .arg(book)
+            .arg("--screenshots")
+            .arg(root.join("target/screenshots")),
+    )
+}
+
+fn ensure_browser(ci: bool) -> Result<()> {
+    let missing: Vec<&str> = BROWSER_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let has_apt = Path::new("/usr/bin/apt-get").exists();
+    if is_root && has_apt {
+        cmd::run(Command::new("apt-get").arg("update"))?;
+        cmd::run(
+            Command::new("apt-get")
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .args(["install", "-y", "--no-install-recommends"])
+                .args(&missing),
+        )?;
+        return Ok(());
+    }
+    let hint = format!("sudo apt-get install {}", missing.join(" "));
+    if ci {
+        bail!("the browser tests need {missing:?}; install them with: {hint}");
+    }
+    bail!(
+        "the browser tests need {missing:?}, which are not installed.\n\
+         Install them with: {hint}\n\
+         (the suite never skips the browser tests)"
+    )
+}
+
+/// `cargo xtask serve`: build both editions, serve them, and rebuild when a
+/// page, a listing, the translation or the theme changes.
+pub fn serve(root: &Path, port: u16) -> Result<()> {
+    tools::install(root)?;
+    let out = root.join("book");
+    build_all(root, &out)?;
+    let generation = root.join("target/serve-generation");
+    std::fs::write(&generation, "0")?;
+    // The server is the workspace's book-web crate.
+    cmd::run(cmd::cargo().args(["build", "--package", "book-web"]))?;
+    let mut server = Command::new(root.join("target/debug/book-web"));
+    server
+        .arg("serve")
+        .arg("--dir")
+        .arg(&out)
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--generation-file")
+        .arg(&generation);
+    cmd::show(&server);
+    let mut server = server.spawn()?;
+    println!("English: http://127.0.0.1:{port}/en/   中文: http://127.0.0.1:{port}/zh-CN/");
+    let watched = ["src", "po", "theme", "listings", "book.toml"].map(|p| root.join(p));
+    let mut last = newest_change(&watched);
+    let mut count = 0u64;
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        if let Some(status) = server.try_wait()? {
+            bail!("the server stopped: {status}");
+        }
+        let now = newest_change(&watched);
+        if now <= last {
+            continue;
+        }
+        last = now;
+        println!("change detected: rebuilding");
+        match build_all(root, &out) {
+            Ok(_) => {
+                count += 1;
+                std::fs::write(&generation, count.to_string())?;
+            }
+            Err(e) => println!("build failed: {e:#}"),
+        }
+    }
+}
+
+/// The latest modification time under the watched paths (target/ excluded).
+fn newest_change(paths: &[PathBuf]) -> SystemTime {
+    fn walk(path: &Path, newest: &mut SystemTime) {
+        if path.file_name().is_some_and(|n| n == "target") {
+            return;
+        }
+        if let Ok(meta) = std::fs::metadata(path) {
+            if let Ok(t) = meta.modified() {
+                *newest = (*newest).max(t);
+            }
+            if meta.is_dir()
+                && let Ok(entries) = std::fs::read_dir(path)
+            {
+                for e in entries.flatten() {
+                    walk(&e.path(), newest);
+                }
+            }
+        }
+    }
+    let mut newest = SystemTime::UNIX_EPOCH;
+    for p in paths {
+        walk(p, &mut newest);
+    }
+    newest
+}

@@ -1,0 +1,135 @@
+//! The book's one entry point for contributors, run as `cargo xtask <task>`.
+//!
+//! Every task is a function below; each prints the commands it runs before it
+//! runs them, so that a failure says where it happened. The xtask itself
+//! depends only on clap, anyhow and serde_json: everything heavy (the browser
+//! tests, the static server) lives in the `book-web` crate, which is built
+//! together with the listings so that no dependency is compiled twice.
+
+mod book;
+mod cmd;
+mod listings;
+mod po;
+mod tools;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Tasks for the book: serve it, test it, regenerate listing outputs")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build both editions and serve them at http://127.0.0.1:PORT with live reload.
+    Serve {
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// Build both editions into book/ (English in book/en, Chinese in book/zh-CN).
+    Build,
+    /// The whole test suite (what CI runs).
+    Test,
+    /// Run every listing and rewrite its stored output files.
+    Bless {
+        /// Only the listings whose package name contains this text.
+        filter: Option<String>,
+    },
+    /// Regenerate po/messages.pot and merge it into po/zh-CN.po (needs gettext).
+    UpdatePo,
+    /// Install the pinned book tools into .tools/ (the other tasks do it too).
+    InstallTools,
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nerror: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match cli.task {
+        Task::Serve { port } => book::serve(&root, port),
+        Task::Build => {
+            tools::install(&root)?;
+            book::build_all(&root, &root.join("book")).map(|_| ())
+        }
+        Task::Test => test(&root),
+        Task::Bless { filter } => listings::bless(&root, filter.as_deref()),
+        Task::UpdatePo => po::update(&root),
+        Task::InstallTools => tools::install(&root),
+    }
+}
+
+/// The suite, step by step. Each step prints a header; the first failure
+/// stops the run with a message that names the step.
+fn test(root: &Path) -> Result<()> {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let mut step = cmd::Steps::default();
+
+    step.start("pinned book tools");
+    tools::install(root)?;
+
+    step.start("formatting");
+    cmd::run(cmd::cargo().args(["fmt", "--all", "--check"]))?;
+
+    step.start("listing manifests");
+    let manifests = listings::check_manifests(root)?;
+
+    step.start("clippy");
+    cmd::run(cmd::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step.start("build the workspace once");
+    let build = listings::build_workspace(root)?;
+
+    step.start("cargo test");
+    cmd::run(cmd::cargo().args(["test", "--workspace"]))?;
+
+    step.start("run every listing and compare its output");
+    listings::run_all(root, &manifests, &build, listings::Mode::Check)?;
+
+    step.start("mdbook test");
+    book::mdbook_test(root, &build)?;
+
+    step.start("build both editions");
+    let out = root.join("target/book-test");
+    let editions = book::build_all(root, &out)?;
+
+    step.start("Chinese edition complete and current");
+    po::check(root)?;
+
+    step.start("internal links and fragments");
+    book::check_links(&editions)?;
+
+    step.start("browser tests");
+    book::browser_tests(root, &build, &out, ci)?;
+
+    step.finish();
+    Ok(())
+}
+
+/// The workspace root: the parent of this crate's folder.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the workspace root")
+        .to_path_buf()
+}
