@@ -183,17 +183,104 @@ pub fn build_workspace(_root: &Path) -> Result<Build> {
     Ok(Build { bins, libs })
 }
 
+/// One runnable implementation of a listing: the Rust crate itself, or the
+/// Go program in its `go/` folder.
+#[derive(Clone)]
+pub struct Program {
+    /// "listing-03-01" or "listing-03-01/go", for messages.
+    pub label: String,
+    pub exe: PathBuf,
+    /// The folder with its output.txt (and requests.txt, server.txt).
+    pub dir: PathBuf,
+    /// The command the reader types, shown first in output.txt.
+    pub default_command: String,
+}
+
+impl Program {
+    /// The arguments of the stored command: after ` -- ` for cargo, after
+    /// `go run . ` for Go.
+    fn args(&self, command: &str) -> Vec<String> {
+        let rest = command
+            .split_once(" -- ")
+            .map(|(_, r)| r)
+            .or_else(|| command.strip_prefix("$ go run . "))
+            .unwrap_or("");
+        shell_words(rest)
+    }
+
+    fn stored_command(&self) -> String {
+        std::fs::read_to_string(self.dir.join("output.txt"))
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .filter(|l| l.starts_with("$ "))
+            .map(str::to_string)
+            .unwrap_or_else(|| self.default_command.clone())
+    }
+}
+
+/// Every implementation of every listing: Rust always, Go where a `go/`
+/// folder exists and Go programs were built.
+pub fn programs(
+    listing: &Listing,
+    build: &Build,
+    go_bins: &BTreeMap<String, PathBuf>,
+) -> Result<Vec<Program>> {
+    let exe = build
+        .bins
+        .get(&listing.name)
+        .ok_or_else(|| anyhow!("no binary was built for {}", listing.name))?;
+    let mut out = vec![Program {
+        label: listing.name.clone(),
+        exe: exe.clone(),
+        dir: listing.dir.clone(),
+        default_command: format!("$ cargo run -p {}", listing.name),
+    }];
+    if let Some(go) = go_bins.get(&listing.name) {
+        out.push(Program {
+            label: format!("{}/go", listing.name),
+            exe: go.clone(),
+            dir: listing.dir.join("go"),
+            default_command: "$ go run .".to_string(),
+        });
+    }
+    Ok(out)
+}
+
 /// Runs every listing; in Check mode compares, in Bless mode rewrites.
-pub fn run_all(root: &Path, listings: &[Listing], build: &Build, mode: Mode) -> Result<()> {
+/// A client listing (one with a `server.txt` naming a serving listing) is
+/// run against every implementation of that server, in both languages.
+pub fn run_all(
+    root: &Path,
+    listings: &[Listing],
+    build: &Build,
+    go_bins: &BTreeMap<String, PathBuf>,
+    mode: Mode,
+) -> Result<()> {
+    let all = find(root)?;
     let mut failures = Vec::new();
+    let mut runs = 0;
     for listing in listings {
-        let exe = build
-            .bins
-            .get(&listing.name)
-            .ok_or_else(|| anyhow!("no binary was built for {}", listing.name))?;
         let rel = listing.dir.strip_prefix(root).unwrap_or(&listing.dir);
         println!("--- {}", rel.display());
-        if let Err(e) = run_one(listing, exe, &mode) {
+        let result = (|| -> Result<()> {
+            let servers = match std::fs::read_to_string(listing.dir.join("server.txt")) {
+                Ok(name) => {
+                    let name = name.trim();
+                    let server = all.iter().find(|l| l.name == name).ok_or_else(|| {
+                        anyhow!("server.txt names {name:?}, which is not a listing")
+                    })?;
+                    programs(server, build, go_bins)?
+                }
+                Err(_) => Vec::new(),
+            };
+            for program in programs(listing, build, go_bins)? {
+                runs += run_program(&program, &servers, &mode)
+                    .with_context(|| program.label.clone())?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
             println!("FAILED: {e:#}");
             failures.push(format!("{}: {e:#}", listing.name));
         }
@@ -204,7 +291,10 @@ pub fn run_all(root: &Path, listings: &[Listing], build: &Build, mode: Mode) -> 
         failures.len(),
         failures.join("\n")
     );
-    println!("listings: {} passed, 0 failed", listings.len());
+    println!(
+        "listings: {runs} runs of {} listings, all as stored",
+        listings.len()
+    );
     Ok(())
 }
 
@@ -214,50 +304,77 @@ pub fn bless(root: &Path, filter: Option<&str>) -> Result<()> {
         .filter(|l| filter.is_none_or(|f| l.name.contains(f)))
         .collect();
     let build = build_workspace(root)?;
-    run_all(root, &listings, &build, Mode::Bless)
+    let go_bins = crate::golang::build_all(root, &find(root)?, false)?;
+    run_all(root, &listings, &build, &go_bins, Mode::Bless)
 }
 
-fn run_one(listing: &Listing, exe: &Path, mode: &Mode) -> Result<()> {
-    let output_file = listing.dir.join("output.txt");
+/// Runs one program as its files say; returns how many runs it made.
+fn run_program(program: &Program, servers: &[Program], mode: &Mode) -> Result<usize> {
+    let output_file = program.dir.join("output.txt");
     let expected = std::fs::read_to_string(&output_file).unwrap_or_default();
-    let command = expected
-        .lines()
-        .next()
-        .filter(|l| l.starts_with("$ "))
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("$ cargo run -p {}", listing.name));
-    let args: Vec<String> = match command.split_once(" -- ") {
-        Some((_, rest)) => rest.split_whitespace().map(str::to_string).collect(),
-        None => Vec::new(),
-    };
-    let requests_file = listing.dir.join("requests.txt");
-    let (stdout, requests) = if requests_file.exists() {
+    let command = program.stored_command();
+    let args = program.args(&command);
+    let requests_file = program.dir.join("requests.txt");
+
+    if requests_file.exists() {
         let script = std::fs::read_to_string(&requests_file)?;
-        let (stdout, replayed) = serve_and_replay(exe, &args, &script, &listing.dir)?;
-        (stdout, Some((script, replayed)))
-    } else {
-        (run_to_completion(exe, &args, &listing.dir)?, None)
-    };
-    let actual = format!("{command}\n{stdout}");
-    match mode {
-        Mode::Check => {
-            compare(&output_file, &expected, &actual)?;
-            if let Some((script, replayed)) = requests {
-                compare(&requests_file, &script, &replayed)?;
-            }
-        }
-        Mode::Bless => {
-            write_if_changed(&output_file, &expected, &actual, requests.is_some())?;
-            if let Some((script, replayed)) = requests {
-                write_if_changed(&requests_file, &script, &replayed, true)?;
-            }
+        let server = Server::start(program, &args)?;
+        let replayed = replay(&script, &server.addr);
+        let stdout = server.stop()?;
+        let replayed = replayed?;
+        let actual = format!("{command}\n{stdout}");
+        settle(mode, &output_file, &expected, &actual, true)?;
+        settle(mode, &requests_file, &script, &replayed, true)?;
+        return Ok(1);
+    }
+
+    if servers.is_empty() {
+        let actual = format!(
+            "{command}\n{}",
+            run_to_completion(&program.exe, &args, &program.dir)?
+        );
+        settle(mode, &output_file, &expected, &actual, false)?;
+        return Ok(1);
+    }
+
+    // A client: the same stored output against every server.
+    for (i, server_program) in servers.iter().enumerate() {
+        println!("(against {})", server_program.label);
+        let server = Server::start(server_program, &[])?;
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| with_port_addr(a, &server.addr))
+            .collect();
+        let output = run_to_completion(&program.exe, &args, &program.dir);
+        server.stop()?;
+        let actual = format!("{command}\n{}", output?);
+        match mode {
+            Mode::Bless if i > 0 => compare(
+                &output_file,
+                &std::fs::read_to_string(&output_file)?,
+                &actual,
+            )?,
+            _ => settle(mode, &output_file, &expected, &actual, true)?,
         }
     }
-    Ok(())
+    Ok(servers.len())
+}
+
+fn settle(
+    mode: &Mode,
+    file: &Path,
+    expected: &str,
+    actual: &str,
+    default_port: bool,
+) -> Result<()> {
+    match mode {
+        Mode::Check => compare(file, expected, actual),
+        Mode::Bless => write_if_changed(file, expected, actual, default_port),
+    }
 }
 
 fn compare(file: &Path, expected: &str, actual: &str) -> Result<()> {
-    if normalise(expected) == normalise(actual) {
+    if matches_stored(expected, actual) {
         return Ok(());
     }
     bail!(
@@ -267,8 +384,26 @@ fn compare(file: &Path, expected: &str, actual: &str) -> Result<()> {
     )
 }
 
+/// Equal after normalising, where a stored line `...` stands for any
+/// number of lines (for output that names machine-specific things, such as
+/// a Go stack trace).
+fn matches_stored(expected: &str, actual: &str) -> bool {
+    let expected = normalise(expected);
+    let actual = normalise(actual);
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    fn glob(e: &[&str], a: &[&str]) -> bool {
+        match e.split_first() {
+            None => a.is_empty(),
+            Some((&"...", rest)) => (0..=a.len()).any(|skip| glob(rest, &a[skip..])),
+            Some((line, rest)) => a.first() == Some(line) && glob(rest, &a[1..]),
+        }
+    }
+    glob(&e, &a)
+}
+
 fn write_if_changed(file: &Path, old: &str, new: &str, default_port: bool) -> Result<()> {
-    if normalise(old) == normalise(new) {
+    if matches_stored(old, new) {
         println!("unchanged: {}", file.display());
         return Ok(());
     }
@@ -280,6 +415,35 @@ fn write_if_changed(file: &Path, old: &str, new: &str, default_port: bool) -> Re
     std::fs::write(file, new)?;
     println!("wrote {}", file.display());
     Ok(())
+}
+
+/// Splits a command line into words, honouring single quotes.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let (mut in_quotes, mut has_word) = (false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                in_quotes = !in_quotes;
+                has_word = true;
+            }
+            c if c.is_whitespace() && !in_quotes => {
+                if has_word {
+                    words.push(std::mem::take(&mut current));
+                    has_word = false;
+                }
+            }
+            c => {
+                current.push(c);
+                has_word = true;
+            }
+        }
+    }
+    if has_word {
+        words.push(current);
+    }
+    words
 }
 
 /// What varies from run to run and machine to machine: loopback ports,
@@ -335,22 +499,29 @@ fn normalise_duration(word: &str) -> String {
     word.to_string()
 }
 
+/// Runs a program to its end (at most RUN_LIMIT) and returns what it
+/// wrote to stdout and stderr, interleaved as a terminal shows them; a
+/// failing exit adds the line `exit status N`, as `go run` prints it.
 fn run_to_completion(exe: &Path, args: &[String], dir: &Path) -> Result<String> {
     println!("$ {} {}", exe.display(), args.join(" "));
+    let (mut reader, writer) = std::io::pipe()?;
     let mut child = Command::new(exe)
         .args(args)
         .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stdout(writer.try_clone()?)
+        .stderr(writer)
         .spawn()?;
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
+    // The parent's copies of the write end are gone once the Command is;
+    // the reader sees end-of-file when the child exits.
+    let collector = std::thread::spawn(move || {
         let mut s = String::new();
-        stdout.read_to_string(&mut s).map(|_| s)
+        reader.read_to_string(&mut s).map(|_| s)
     });
     let status = wait_bounded(&mut child, RUN_LIMIT)?;
-    let out = reader.join().expect("reader thread does not panic")?;
-    ensure!(status.success(), "exited with {status}\n{out}");
+    let mut out = collector.join().expect("reader thread does not panic")?;
+    if !status.success() {
+        out.push_str(&format!("exit status {}\n", status.code().unwrap_or(-1)));
+    }
     Ok(out)
 }
 
@@ -370,37 +541,42 @@ fn wait_bounded(child: &mut Child, limit: Duration) -> Result<std::process::Exit
     }
 }
 
-/// Starts a serving listing on 127.0.0.1:0, replays `script` against it
-/// with curl, then stops it with SIGINT. Returns (server stdout, replayed
-/// script with real outputs).
-fn serve_and_replay(
-    exe: &Path,
-    args: &[String],
-    script: &str,
-    dir: &Path,
-) -> Result<(String, String)> {
-    let mut all_args = args.to_vec();
-    all_args.insert(0, "127.0.0.1:0".to_string());
-    println!("$ {} {}", exe.display(), all_args.join(" "));
-    let mut child = Command::new(exe)
-        .args(&all_args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let (tx, rx) = mpsc::channel::<String>();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
+/// A serving program started on 127.0.0.1:0 (its first argument).
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    first: String,
+    addr: String,
+}
+
+impl Server {
+    fn start(program: &Program, args: &[String]) -> Result<Server> {
+        let mut all_args = vec!["127.0.0.1:0".to_string()];
+        all_args.extend(args.iter().cloned());
+        println!("$ {} {}", program.exe.display(), all_args.join(" "));
+        let mut child = Command::new(&program.exe)
+            .args(&all_args)
+            .current_dir(&program.dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let (tx, lines) = mpsc::channel::<String>();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
-        }
-    });
-    let result = (|| -> Result<(String, String)> {
-        let first = rx
-            .recv_timeout(Duration::from_secs(30))
-            .context("the server printed no first line within 30 s")?;
+        });
+        let first = match lines.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("{}: printed no first line within 30 s", program.label);
+            }
+        };
         let addr = first
             .split("http://")
             .nth(1)
@@ -410,35 +586,41 @@ fn serve_and_replay(
                     .unwrap_or("")
             })
             .filter(|a| a.starts_with("127.0.0.1:"))
-            .ok_or_else(|| {
-                anyhow!(
-                    "the first line must say `listening on http://127.0.0.1:PORT`, got {first:?}"
-                )
-            })?
-            .to_string();
-        let replayed = replay(script, &addr)?;
-        cmd::show(Command::new("kill").args(["-INT", &child.id().to_string()]));
-        let status = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()?;
-        ensure!(status.success(), "could not send SIGINT");
-        let status = wait_bounded(&mut child, Duration::from_secs(15))?;
+            .map(str::to_string);
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("the first line must say `listening on http://127.0.0.1:PORT`, got {first:?}");
+        };
+        Ok(Server {
+            child,
+            lines,
+            first,
+            addr,
+        })
+    }
+
+    /// Ctrl-C (SIGINT), then the rest of what it printed; it must exit 0.
+    fn stop(mut self) -> Result<String> {
+        let pid = self.child.id().to_string();
+        let mut kill = Command::new("kill");
+        kill.args(["-INT", &pid]);
+        cmd::show(&kill);
+        let sent = kill.status()?.success();
+        let status = wait_bounded(&mut self.child, Duration::from_secs(15));
+        ensure!(sent, "could not send SIGINT to {pid}");
+        let status = status?;
         ensure!(
             status.success(),
             "the server exited with {status} after SIGINT"
         );
-        let mut stdout = first + "\n";
-        while let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) {
+        let mut stdout = self.first + "\n";
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
             stdout.push_str(&line);
             stdout.push('\n');
         }
-        Ok((stdout, replayed))
-    })();
-    if result.is_err() {
-        let _ = child.kill();
-        let _ = child.wait();
+        Ok(stdout)
     }
-    result
 }
 
 /// Runs each `$ curl ...` line of a script against `addr` and returns the
@@ -446,9 +628,9 @@ fn serve_and_replay(
 fn replay(script: &str, addr: &str) -> Result<String> {
     let mut out = String::new();
     for line in script.lines().filter(|l| l.starts_with("$ ")) {
-        let words: Vec<&str> = line[2..].split_whitespace().collect();
+        let words = shell_words(&line[2..]);
         ensure!(
-            words.first() == Some(&"curl"),
+            words.first().map(String::as_str) == Some("curl"),
             "requests.txt runs only curl, got {line:?}"
         );
         let args: Vec<String> = words[1..].iter().map(|w| with_port_addr(w, addr)).collect();

@@ -8,6 +8,7 @@
 
 mod book;
 mod cmd;
+mod golang;
 mod listings;
 mod po;
 mod tools;
@@ -103,8 +104,11 @@ fn test(root: &Path) -> Result<()> {
     step.start("cargo test");
     cmd::run(cmd::cargo().args(["test", "--workspace"]))?;
 
-    step.start("run every listing and compare its output");
-    listings::run_all(root, &manifests, &build, listings::Mode::Check)?;
+    step.start("Go programs: vet and build");
+    let go_bins = golang::build_all(root, &manifests, ci)?;
+
+    step.start("run every listing (Rust and Go, clients against both servers)");
+    listings::run_all(root, &manifests, &build, &go_bins, listings::Mode::Check)?;
 
     step.start("mdbook test");
     book::mdbook_test(root, &build)?;

@@ -1,0 +1,3 @@
+module listing-03-01
+
+go 1.19

@@ -1,0 +1,3 @@
+module listing-03-03
+
+go 1.19

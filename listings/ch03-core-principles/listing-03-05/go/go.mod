@@ -1,0 +1,3 @@
+module listing-03-05
+
+go 1.19

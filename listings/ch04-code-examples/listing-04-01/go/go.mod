@@ -1,0 +1,3 @@
+module listing-04-01
+
+go 1.19
