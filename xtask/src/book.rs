@@ -348,19 +348,7 @@ fn ensure_browser(ci: bool) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let has_apt = Path::new("/usr/bin/apt-get").exists();
-    if is_root && has_apt {
-        cmd::run(Command::new("apt-get").arg("update"))?;
-        cmd::run(
-            Command::new("apt-get")
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .args(["install", "-y", "--no-install-recommends"])
-                .args(&missing),
-        )?;
+    if cmd::apt_install(&missing)? {
         return Ok(());
     }
     let hint = format!("sudo apt-get install {}", missing.join(" "));

@@ -71,18 +71,5 @@ fn go_installed() -> Result<bool> {
     {
         return Ok(true);
     }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if is_root && Path::new("/usr/bin/apt-get").exists() {
-        cmd::run(Command::new("apt-get").arg("update"))?;
-        cmd::run(
-            Command::new("apt-get")
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .args(["install", "-y", "--no-install-recommends", "golang-go"]),
-        )?;
-        return Ok(true);
-    }
-    Ok(false)
+    cmd::apt_install(&["golang-go"])
 }

@@ -13,6 +13,7 @@ use crate::cmd;
 pub const TOOLS: &[(&str, &str, &str)] = &[
     ("mdbook", "0.5.4", "mdbook"),
     ("mdbook-i18n-helpers", "0.4.0", "mdbook-gettext"),
+    ("mdbook-quiz", "0.5.0", "mdbook-quiz"),
 ];
 
 pub fn bin_dir(root: &Path) -> PathBuf {
