@@ -170,6 +170,95 @@
         });
     }
 
+    // mdbook-quiz renders its quizzes with React and hard-codes its labels in
+    // English. Only the values of its text nodes are changed, never the nodes
+    // themselves: React keeps references to them, and replacing them would
+    // break the quiz. Its counter is made of separate nodes ("Question", " ",
+    // "1", " ", "/", " ", "3"), hence labels that work one node at a time.
+    const ZH_QUIZ_TEXT = {
+        'Quiz': '小测验',
+        'Start': '开始',
+        'Question': '进度',
+        'Question ': '题目 ',
+        ' question': ' 道题',
+        's': '',
+        'Response': '你的回答',
+        'Answer Review': '答案回顾',
+        'You answered': '你答对了',
+        'questions correctly.': '道题。',
+        'You answered:': '你的答案：',
+        'The correct answer is:': '正确答案：',
+        'Context': '说明',
+        'Context:': '说明：',
+        'You can either': '你可以',
+        'retry the quiz': '重做本测验',
+        'or': '或者',
+        'see the correct answers': '查看正确答案',
+        '.': '。',
+        'Why is this quiz fullscreen?': '为什么测验以全屏显示？',
+        'We want to know how much you are learning that can be recalled without assistance. Please complete the quiz without re-reading the text, e.g. by opening it in another tab.':
+            '我们想知道你学到的内容中有多少能不借助任何帮助回忆起来。请不要重读正文（例如在另一个标签页里打开它）来完成测验。',
+    };
+
+    function translateQuiz(root) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+            const node = walker.currentNode;
+            // Only the quiz's own labels: never the text of a question,
+            // an answer or an explanation, which the book supplies.
+            if (node.parentElement.closest('.prompt > div, .choice, .md-flex')) {
+                continue;
+            }
+            // In an explanation only its label, "**Context**:", is the quiz's.
+            if (node.parentElement.closest('.context')) {
+                const label = node.parentElement;
+                if (label.tagName === 'STRONG' && node.nodeValue === 'Context') {
+                    node.nodeValue = '说明';
+                    const colon = label.nextSibling;
+                    if (colon && colon.nodeType === Node.TEXT_NODE && colon.nodeValue.startsWith(':')) {
+                        colon.nodeValue = '：' + colon.nodeValue.slice(1).trimStart();
+                    }
+                }
+                continue;
+            }
+            // Exact matches, with surrounding white space as React wrote it
+            // first, then trimmed.
+            let zh = ZH_QUIZ_TEXT[node.nodeValue];
+            if (zh === undefined) {
+                const text = node.nodeValue.trim();
+                zh = text === '' ? undefined : ZH_QUIZ_TEXT[text];
+                if (zh !== undefined) {
+                    zh = node.nodeValue.replace(text, zh);
+                }
+            }
+            if (zh !== undefined && zh !== node.nodeValue) {
+                node.nodeValue = zh;
+            }
+        }
+        for (const submit of root.querySelectorAll('input[type=submit]')) {
+            submit.setAttribute('value', '提交');
+        }
+    }
+
+    function translateQuizzes() {
+        const quizzes = document.querySelectorAll('.quiz-placeholder');
+        for (const quiz of quizzes) {
+            translateQuiz(quiz);
+            let pending = false;
+            new MutationObserver(() => {
+                // Batch React's updates; translating changes the DOM too,
+                // so the observer sees its own edits once and finds nothing.
+                if (!pending) {
+                    pending = true;
+                    requestAnimationFrame(() => {
+                        pending = false;
+                        translateQuiz(quiz);
+                    });
+                }
+            }).observe(quiz, { subtree: true, childList: true, characterData: true });
+        }
+    }
+
     // ---- 3. Search that understands Chinese ----------------------------------
 
     // CJK ideographs, kana, hangul and full-width forms.
@@ -257,5 +346,7 @@
     addLanguagePicker();
     if (lang === 'zh-CN') {
         translateInterface();
+        // The quiz script renders after the page has loaded.
+        window.addEventListener('load', translateQuizzes);
     }
 })();

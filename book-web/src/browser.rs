@@ -100,6 +100,11 @@ async fn all_tests(client: &Client, dir: &Path, origin: &str, screenshots: &Path
     chinese_interface(client, origin).await?;
     check("the Chinese edition's interface labels are Chinese");
 
+    quiz_answers_and_reviews(client, origin, "en").await?;
+    check("a quiz in the English edition takes an answer and shows the review");
+    quiz_answers_and_reviews(client, origin, "zh-CN").await?;
+    check("a quiz in the Chinese edition does the same, with Chinese questions and labels");
+
     std::fs::create_dir_all(screenshots)?;
     let shot = screenshots.join("zh-CN-ch03.png");
     client
@@ -280,6 +285,108 @@ async fn chinese_interface(client: &Client, origin: &str) -> Result<()> {
             .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
         "the Chinese edition's title is not Chinese: {title:?}"
     );
+    Ok(())
+}
+
+/// Chapter 2's quiz: its first question's right answer is "0" in both
+/// editions. Answer it, answer the rest, and read the review.
+async fn quiz_answers_and_reviews(client: &Client, origin: &str, edition: &str) -> Result<()> {
+    client
+        .goto(&format!("{origin}/{edition}/ch02-core-concepts.html"))
+        .await?;
+    let start = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(".quiz-placeholder button.start"))
+        .await
+        .context("the quiz did not render")?;
+    start.click().await?;
+    let quiz_text = "return document.querySelector('.quiz-placeholder').innerText";
+    let chinese = edition == "zh-CN";
+    // The first question, with the right answer chosen by its text.
+    wait_until(
+        client,
+        "return document.querySelectorAll('.quiz-placeholder input[type=radio]').length > 0",
+    )
+    .await?;
+    let chose: bool = eval(
+        client,
+        "for (const choice of document.querySelectorAll('.quiz-placeholder .choice')) {
+             if (choice.innerText.trim() === '0') { choice.querySelector('input').click(); return true; }
+         }
+         return false;",
+    )
+    .await?;
+    ensure!(
+        chose,
+        "{edition}: the quiz's first question has no choice \"0\""
+    );
+    let first: String = eval(client, quiz_text).await?;
+    if chinese {
+        ensure!(
+            first.contains("节点 B"),
+            "{edition}: the question is not the Chinese one: {first:?}"
+        );
+    }
+    // Answer every question: the chosen one first, then the first choice.
+    for _ in 0..3 {
+        let _: bool = eval(
+            client,
+            "const form = document.querySelector('.quiz-placeholder form.response');
+             if (!form) return false;
+             if (!form.querySelector('input[type=radio]:checked')) form.querySelector('input[type=radio]').click();
+             form.querySelector('input[type=submit]').click();
+             return true;",
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let review_heading = if chinese {
+        "答案回顾"
+    } else {
+        "Answer Review"
+    };
+    wait_until(
+        client,
+        &format!(
+            "return document.querySelector('.quiz-placeholder').innerText.includes({})",
+            json!(review_heading)
+        ),
+    )
+    .await
+    .with_context(|| format!("{edition}: the quiz showed no review"))?;
+    let review: String = eval(client, quiz_text).await?;
+    let right = if chinese {
+        "你答对了"
+    } else {
+        "You answered"
+    };
+    ensure!(
+        review.contains(right),
+        "{edition}: the review does not count the answers: {review:?}"
+    );
+    ensure!(
+        !review.contains("runtime error"),
+        "{edition}: the quiz crashed: {review:?}"
+    );
+    if chinese {
+        let english: Vec<&str> = [
+            "Quiz",
+            "Answer Review",
+            "You answered",
+            "Question",
+            "Context",
+            "Response",
+            "Start",
+        ]
+        .into_iter()
+        .filter(|label| review.contains(label) || first.contains(label))
+        .collect();
+        ensure!(
+            english.is_empty(),
+            "English quiz labels in the Chinese edition: {english:?}"
+        );
+    }
     Ok(())
 }
 
