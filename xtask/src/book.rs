@@ -384,7 +384,7 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
     cmd::show(&server);
     let mut server = server.spawn()?;
     println!("English: http://127.0.0.1:{port}/en/   中文: http://127.0.0.1:{port}/zh-CN/");
-    let watched = ["src", "po", "theme", "listings", "book.toml"].map(|p| root.join(p));
+    let watched = ["src", "po", "theme", "listings", "quizzes", "book.toml"].map(|p| root.join(p));
     let mut last = newest_change(&watched);
     let mut count = 0u64;
     loop {
@@ -408,10 +408,12 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
     }
 }
 
-/// The latest modification time under the watched paths (target/ excluded).
+/// The latest modification time under the watched paths, leaving out what
+/// a build writes itself (target/, and src/quiz/, where mdbook-quiz copies
+/// its assets on every build): watching those would rebuild forever.
 fn newest_change(paths: &[PathBuf]) -> SystemTime {
     fn walk(path: &Path, newest: &mut SystemTime) {
-        if path.file_name().is_some_and(|n| n == "target") {
+        if path.file_name().is_some_and(|n| n == "target") || path.ends_with("src/quiz") {
             return;
         }
         if let Ok(meta) = std::fs::metadata(path) {
@@ -432,4 +434,35 @@ fn newest_change(paths: &[PathBuf]) -> SystemTime {
         walk(p, &mut newest);
     }
     newest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_double_quoted_attributes() {
+        let html =
+            r#"<a href="a.html#x">A</a> <h2 id="x">X</h2> <a class="c" href="b.html?q=1&amp;r=2">"#;
+        assert_eq!(
+            attribute_values(html, "href"),
+            ["a.html#x", "b.html?q=1&r=2"]
+        );
+        assert_eq!(attribute_values(html, "id"), ["x"]);
+    }
+
+    #[test]
+    fn decodes_percent_escaped_fragments() {
+        assert_eq!(percent_decode("%E8%83%8C%E6%99%AF"), "背景");
+        assert_eq!(percent_decode("plain-id"), "plain-id");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn resolves_parent_folders() {
+        assert_eq!(
+            normalise_path(Path::new("/b/en/x/../y.html")),
+            Path::new("/b/en/y.html")
+        );
+    }
 }

@@ -652,3 +652,82 @@ fn replay(script: &str, addr: &str) -> Result<String> {
 fn with_port_addr(word: &str, addr: &str) -> String {
     with_port(word, "\u{0}").replace("127.0.0.1:\u{0}", addr)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_durations_and_dates_are_normalised() {
+        let a = "listening on http://127.0.0.1:41234\ntook 12.5ms, then (3s).\ndate: Thu, 26 Nov 2026 09:26:22 GMT";
+        let b = "listening on http://127.0.0.1:8080\ntook 250µs, then (4s).\nDate: Fri, 27 Nov 2026 10:00:00 GMT";
+        assert_eq!(normalise(a), normalise(b));
+        // Plain numbers and words that end in "s" are left alone.
+        assert_ne!(normalise("10 threads"), normalise("11 threads"));
+        assert_ne!(normalise("counter = 3"), normalise("counter = 0"));
+        assert_eq!(normalise("words"), "words");
+    }
+
+    #[test]
+    fn ellipsis_lines_match_any_number_of_lines() {
+        let stored = "fatal error: deadlock!\n...\nexit status 2";
+        assert!(matches_stored(
+            stored,
+            "fatal error: deadlock!\nexit status 2"
+        ));
+        assert!(matches_stored(
+            stored,
+            "fatal error: deadlock!\ngoroutine 1\n\tmain.go:17\nexit status 2"
+        ));
+        assert!(!matches_stored(
+            stored,
+            "fatal error: deadlock!\ngoroutine 1"
+        ));
+        assert!(!matches_stored("a\nb", "a\nc"));
+    }
+
+    #[test]
+    fn shell_words_honours_single_quotes() {
+        assert_eq!(
+            shell_words("curl -sS -A 'curl' --data 'a long body' http://x/"),
+            [
+                "curl",
+                "-sS",
+                "-A",
+                "curl",
+                "--data",
+                "a long body",
+                "http://x/"
+            ]
+        );
+        assert_eq!(shell_words("--data ''"), ["--data", ""]);
+    }
+
+    #[test]
+    fn the_port_of_a_stored_command_becomes_the_real_one() {
+        assert_eq!(
+            with_port_addr("http://127.0.0.1:8080/echo", "127.0.0.1:39000"),
+            "http://127.0.0.1:39000/echo"
+        );
+    }
+
+    #[test]
+    fn program_arguments_come_from_the_stored_command() {
+        let program = Program {
+            label: "x".into(),
+            exe: PathBuf::new(),
+            dir: PathBuf::new(),
+            default_command: String::new(),
+        };
+        assert_eq!(
+            program.args("$ cargo run -p listing-03-02 -- http://127.0.0.1:8080/"),
+            ["http://127.0.0.1:8080/"]
+        );
+        assert_eq!(
+            program.args("$ go run . http://127.0.0.1:8080/"),
+            ["http://127.0.0.1:8080/"]
+        );
+        assert!(program.args("$ go run .").is_empty());
+        assert!(program.args("$ cargo run -p listing-03-01").is_empty());
+    }
+}

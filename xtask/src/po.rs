@@ -203,3 +203,47 @@ pub fn update(root: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CATALOG: &str = r#"msgid ""
+msgstr ""
+"Language: zh-CN\n"
+
+#: src/a.md
+msgid ""
+"A long message "
+"on two lines"
+msgstr "一条分两行的"
+"长消息"
+
+#, fuzzy
+msgid "Changed"
+msgstr "旧的翻译"
+
+msgid "New"
+msgstr ""
+
+#~ msgid "Gone"
+#~ msgstr "已删除"
+"#;
+
+    #[test]
+    fn reads_continuations_flags_and_obsolete_entries() {
+        let messages = parse(CATALOG);
+        assert_eq!(messages.len(), 5);
+        assert_eq!(messages[1].msgid, "A long message on two lines");
+        assert_eq!(messages[1].msgstr, "一条分两行的长消息");
+        assert!(!messages[1].fuzzy);
+        assert!(messages[2].fuzzy && messages[2].msgid == "Changed");
+        assert!(messages[3].msgstr.is_empty());
+        assert!(messages[4].obsolete && messages[4].msgid == "Gone");
+    }
+
+    #[test]
+    fn unquotes_escapes() {
+        assert_eq!(unquote(r#""a \"b\"\n""#), "a \"b\"\n");
+    }
+}
