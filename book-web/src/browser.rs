@@ -136,6 +136,24 @@ async fn every_page_loads_cleanly(client: &Client, dir: &Path, origin: &str) -> 
         logs(client, "performance").await?;
         client.goto(url).await?;
         wait_for(client, "document.readyState === 'complete'").await?;
+        if url.contains("/zh-CN/") {
+            // Prose left in English: eight or more English words in a row,
+            // outside code (where English is expected).
+            let english: Vec<String> = eval(
+                client,
+                "const main = document.querySelector('main');
+                 if (!main) return [];
+                 const copy = main.cloneNode(true);
+                 copy.querySelectorAll('pre, code, .quiz-placeholder').forEach(e => e.remove());
+                 return copy.innerText.match(/(?:[A-Za-z][A-Za-z'’-]*[ ,:;]+){7,}[A-Za-z][A-Za-z'’-]*/g) || [];",
+            )
+            .await?;
+            for run in english {
+                problems.push(format!(
+                    "{url}: English prose in the Chinese edition: {run:?}"
+                ));
+            }
+        }
         for entry in logs(client, "browser").await? {
             let level = entry["level"].as_str().unwrap_or_default();
             let message = entry["message"].as_str().unwrap_or_default();

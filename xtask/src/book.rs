@@ -34,6 +34,14 @@ pub fn build_edition(root: &Path, lang: &str, title: &str, dest: &Path) -> Resul
     if lang != "en" {
         c.env("MDBOOK_BOOK__LANGUAGE", lang)
             .env("MDBOOK_BOOK__TITLE", title);
+        // The 404 page is not a chapter, so gettext never sees it: each
+        // translation has its own, src/404.<lang>.md.
+        let page = format!("404.{lang}.md");
+        ensure!(
+            root.join("src").join(&page).exists(),
+            "src/{page} is missing"
+        );
+        c.env("MDBOOK_OUTPUT__HTML__INPUT_404", page);
     }
     let out = cmd::output(&mut c)?;
     let log = String::from_utf8_lossy(&out.stderr);
