@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::cmd;
 
@@ -35,6 +35,8 @@ pub struct Build {
     pub bins: BTreeMap<String, PathBuf>,
     /// Library files (rlib, proc-macro) that `mdbook test` links against.
     pub libs: Vec<PathBuf>,
+    /// Bench target name → executable (criterion benches, harness = false).
+    pub benches: BTreeMap<String, PathBuf>,
 }
 
 pub enum Mode {
@@ -146,12 +148,22 @@ pub fn build_workspace(_root: &Path) -> Result<Build> {
     let mut child = c.stdout(Stdio::piped()).spawn()?;
     let mut bins = BTreeMap::new();
     let mut libs = Vec::new();
+    let mut benches = BTreeMap::new();
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let msg: Value = match serde_json::from_str(&line?) {
             Ok(v) => v,
             Err(_) => continue,
         };
-        if msg["reason"] != "compiler-artifact" || msg["profile"]["test"] == true {
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        if msg["target"]["kind"] == json!(["bench"])
+            && let Some(exe) = msg["executable"].as_str()
+        {
+            let name = msg["target"]["name"].as_str().unwrap_or_default();
+            benches.insert(name.to_string(), PathBuf::from(exe));
+        }
+        if msg["profile"]["test"] == true {
             continue;
         }
         let kinds: Vec<&str> = msg["target"]["kind"]
@@ -180,7 +192,11 @@ pub fn build_workspace(_root: &Path) -> Result<Build> {
     let status = child.wait()?;
     ensure!(status.success(), "cargo build failed");
     println!("built {} binaries and {} libraries", bins.len(), libs.len());
-    Ok(Build { bins, libs })
+    Ok(Build {
+        bins,
+        libs,
+        benches,
+    })
 }
 
 /// One runnable implementation of a listing: the Rust crate itself, or the
@@ -542,20 +558,33 @@ fn wait_bounded(child: &mut Child, limit: Duration) -> Result<std::process::Exit
 }
 
 /// A serving program started on 127.0.0.1:0 (its first argument).
-struct Server {
+pub struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
     first: String,
-    addr: String,
+    pub addr: String,
 }
 
 impl Server {
-    fn start(program: &Program, args: &[String]) -> Result<Server> {
+    pub fn start(program: &Program, args: &[String]) -> Result<Server> {
+        Server::start_with(program, args, &[])
+    }
+
+    /// Like `start`, behind a command prefix such as `taskset -c 0`.
+    pub fn start_with(program: &Program, args: &[String], prefix: &[&str]) -> Result<Server> {
         let mut all_args = vec!["127.0.0.1:0".to_string()];
         all_args.extend(args.iter().cloned());
-        println!("$ {} {}", program.exe.display(), all_args.join(" "));
-        let mut child = Command::new(&program.exe)
-            .args(&all_args)
+        let mut command = match prefix.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(&program.exe);
+                c
+            }
+            None => Command::new(&program.exe),
+        };
+        command.args(&all_args);
+        cmd::show(&command);
+        let mut child = command
             .current_dir(&program.dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -601,7 +630,11 @@ impl Server {
     }
 
     /// Ctrl-C (SIGINT), then the rest of what it printed; it must exit 0.
-    fn stop(mut self) -> Result<String> {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn stop(mut self) -> Result<String> {
         let pid = self.child.id().to_string();
         let mut kill = Command::new("kill");
         kill.args(["-INT", &pid]);

@@ -6,6 +6,7 @@
 //! tests, the static server) lives in the `book-web` crate, which is built
 //! together with the listings so that no dependency is compiled twice.
 
+mod bench;
 mod book;
 mod cmd;
 mod golang;
@@ -43,6 +44,18 @@ enum Task {
     },
     /// Regenerate po/messages.pot and merge it into po/zh-CN.po (needs gettext).
     UpdatePo,
+    /// Measure the Rust listings against the Go programs (wrk, criterion,
+    /// go test -bench); write bench/results.json and the chapter's figures.
+    Bench {
+        /// One short run of everything on the debug build, into
+        /// target/bench-smoke/ (what the test suite runs).
+        #[arg(long)]
+        smoke: bool,
+        /// Only render the chapter's figures again from bench/results.json
+        /// (after changing how they are drawn; never to edit numbers).
+        #[arg(long, conflicts_with = "smoke")]
+        render: bool,
+    },
     /// Install the pinned book tools into .tools/ (the other tasks do it too).
     InstallTools,
 }
@@ -69,6 +82,14 @@ fn run(cli: Cli) -> Result<()> {
         Task::Test => test(&root),
         Task::Bless { filter } => listings::bless(&root, filter.as_deref()),
         Task::UpdatePo => po::update(&root),
+        Task::Bench { render: true, .. } => bench::render_figures(&root),
+        Task::Bench { smoke: false, .. } => bench::run_full(&root),
+        Task::Bench { smoke: true, .. } => {
+            let listings = listings::find(&root)?;
+            let build = listings::build_workspace(&root)?;
+            let go_bins = golang::build_all(&root, &listings, false)?;
+            bench::run_smoke(&root, &build, &go_bins, false)
+        }
         Task::InstallTools => tools::install(&root),
     }
 }
@@ -109,6 +130,9 @@ fn test(root: &Path) -> Result<()> {
 
     step.start("run every listing (Rust and Go, clients against both servers)");
     listings::run_all(root, &manifests, &build, &go_bins, listings::Mode::Check)?;
+
+    step.start("benchmark harness (smoke run, no claim about speed) and the chapter's figures");
+    bench::run_smoke(root, &build, &go_bins, ci)?;
 
     step.start("mdbook test");
     book::mdbook_test(root, &build)?;

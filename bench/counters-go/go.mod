@@ -1,0 +1,3 @@
+module benchcounters
+
+go 1.19
