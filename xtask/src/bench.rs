@@ -380,6 +380,10 @@ fn counter_bench(root: &Path, smoke_exe: Option<&PathBuf>) -> Result<Value> {
             "0.05",
             "--sample-size",
             "10",
+            // Criterion's statistics resample 100,000 times by default,
+            // which is most of a debug-build smoke run's time.
+            "--nresamples",
+            "100",
             "--output-format",
             "bencher",
         ]))?,
