@@ -85,15 +85,7 @@ pub fn run_full(root: &Path) -> Result<()> {
         ("hyper", release.join("listing-09-01")),
         ("go", go_exe),
     ]);
-    let http = http_bench(root, &exes, &FULL)?;
-    let counters = counter_bench(root, None)?;
-    let results = json!({
-        "profile": "release",
-        "machine": machine(root)?,
-        "settings": settings(&FULL),
-        "http": http,
-        "counters": counters,
-    });
+    let results = measure(root, &exes, &FULL, None, "release")?;
     write_results(root, &results_file(root), &figures_dir(root), &results)
 }
 
@@ -126,19 +118,12 @@ pub fn run_smoke(
                 .context("the Go hello server was not built")?,
         ),
     ]);
-    let http = http_bench(root, &exes, &SMOKE)?;
     let bench_exe = build
         .benches
         .get("counters")
         .context("no counters bench was built")?;
-    let counters = counter_bench(root, Some(bench_exe))?;
-    let results = json!({
-        "profile": "debug (smoke run: not a measurement)",
-        "machine": machine(root)?,
-        "settings": settings(&SMOKE),
-        "http": http,
-        "counters": counters,
-    });
+    let profile = "debug (smoke run: not a measurement)";
+    let results = measure(root, &exes, &SMOKE, Some(bench_exe), profile)?;
     let out = root.join("target/bench-smoke");
     write_results(root, &out.join("results.json"), &out, &results)?;
     // The chapter's figures must be what the committed results render to.
@@ -153,6 +138,23 @@ pub fn render_figures(root: &Path) -> Result<()> {
     }
     print_summary(&results);
     Ok(())
+}
+
+/// Everything measured, with the machine and the settings it was measured with.
+fn measure(
+    root: &Path,
+    servers: &BTreeMap<&str, PathBuf>,
+    budget: &Budget,
+    counters_exe: Option<&PathBuf>,
+    profile: &str,
+) -> Result<Value> {
+    Ok(json!({
+        "profile": profile,
+        "machine": machine(root)?,
+        "settings": settings(budget),
+        "http": http_bench(root, servers, budget)?,
+        "counters": counter_bench(root, counters_exe)?,
+    }))
 }
 
 /// The committed table and plots are exactly what bench/results.json renders.
