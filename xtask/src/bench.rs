@@ -48,6 +48,7 @@ const SERVERS: &[(&str, &str, bool)] = &[
     ("axum", "listing-03-01", false),
     ("go", "listing-03-01", true),
     ("hyper", "listing-09-01", false),
+    ("axum-bare", "listing-09-02", false),
 ];
 
 pub fn results_file(root: &Path) -> PathBuf {
@@ -68,6 +69,8 @@ pub fn run_full(root: &Path) -> Result<()> {
         "listing-03-01",
         "--package",
         "listing-09-01",
+        "--package",
+        "listing-09-02",
     ]))?;
     let go_dir = root.join("target/bench");
     std::fs::create_dir_all(&go_dir)?;
@@ -83,6 +86,7 @@ pub fn run_full(root: &Path) -> Result<()> {
     let exes = BTreeMap::from([
         ("axum", release.join("listing-03-01")),
         ("hyper", release.join("listing-09-01")),
+        ("axum-bare", release.join("listing-09-02")),
         ("go", go_exe),
     ]);
     let results = measure(root, &exes, &FULL, None, "release")?;
@@ -110,6 +114,7 @@ pub fn run_smoke(
     let exes = BTreeMap::from([
         ("axum", exe("listing-03-01")?),
         ("hyper", exe("listing-09-01")?),
+        ("axum-bare", exe("listing-09-02")?),
         (
             "go",
             go_bins
@@ -289,6 +294,7 @@ fn http_bench(root: &Path, exes: &BTreeMap<&str, PathBuf>, budget: &Budget) -> R
             "axum_over_go_rps": ratio("axum", "go", "requests_per_second"),
             "axum_over_go_p99": ratio("axum", "go", "p99_us"),
             "axum_over_hyper_rps": ratio("axum", "hyper", "requests_per_second"),
+            "axum_bare_over_hyper_rps": ratio("axum-bare", "hyper", "requests_per_second"),
         }),
     );
     Ok(Value::Object(out))
@@ -542,12 +548,8 @@ fn print_summary(results: &Value) {
             num(&x["peak_rss_kib"]["median"]),
         );
     }
-    for (label, key) in [
-        ("axum/go req/s", "axum_over_go_rps"),
-        ("axum/go p99", "axum_over_go_p99"),
-        ("axum/hyper req/s", "axum_over_hyper_rps"),
-    ] {
-        println!("{label:<17} {:.2}", num(&http["ratios"][key]["median"]));
+    for (label, key) in WORDS[0].ratios.iter().zip(RATIOS) {
+        println!("{label:<30} {:.2}", num(&http["ratios"][key]["median"]));
     }
     let c = &results["counters"];
     println!(
@@ -565,6 +567,14 @@ fn print_summary(results: &Value) {
     }
 }
 
+/// The ratios in results.json, in the order of `Words::ratios`.
+const RATIOS: [&str; 4] = [
+    "axum_over_go_rps",
+    "axum_over_go_p99",
+    "axum_over_hyper_rps",
+    "axum_bare_over_hyper_rps",
+];
+
 /// The words of the generated figures, per edition.
 struct Words {
     lang: &'static str,
@@ -577,7 +587,7 @@ struct Words {
     binary: &'static str,
     ratio: &'static str,
     value: &'static str,
-    ratios: [&'static str; 3],
+    ratios: [&'static str; 4],
     counter: &'static str,
     threads: &'static str,
     machine: [&'static str; 7],
@@ -602,6 +612,7 @@ const WORDS: [Words; 2] = [
             "axum / go, requests/s",
             "axum / go, p99 latency",
             "axum / hyper, requests/s",
+            "axum-bare / hyper, requests/s",
         ],
         counter: "µs per 40,000 increments",
         threads: "threads",
@@ -625,6 +636,7 @@ const WORDS: [Words; 2] = [
             "axum / go，每秒请求数",
             "axum / go，p99 延迟",
             "axum / hyper，每秒请求数",
+            "axum-bare / hyper，每秒请求数",
         ],
         counter: "每 40,000 次递增耗时（微秒）",
         threads: "线程数",
