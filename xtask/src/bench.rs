@@ -158,6 +158,7 @@ fn measure(
         "machine": machine(root)?,
         "settings": settings(budget),
         "http": http_bench(root, servers, budget)?,
+        "profile_per_request": profile_per_request(root, servers, budget)?,
         "counters": counter_bench(root, counters_exe)?,
     }))
 }
@@ -190,6 +191,9 @@ fn ensure_tools(smoke_may_skip: bool) -> Result<bool> {
     }
     if !has("go", "version") {
         missing.push("golang-go");
+    }
+    if !has("valgrind", "--version") {
+        missing.push("valgrind");
     }
     if missing.is_empty() || cmd::apt_install(&missing)? {
         return Ok(true);
@@ -334,11 +338,13 @@ fn wrk(url: &str, secs: u32, connections: u32) -> Result<Value> {
 /// from wrk's report; a run with socket errors or non-2xx answers fails.
 pub fn parse_wrk(report: &str) -> Result<Value> {
     let mut rps = None;
+    let mut requests = None;
     let mut percentiles = BTreeMap::new();
     for line in report.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["Requests/sec:", value] => rps = value.parse::<f64>().ok(),
+            [count, "requests", "in", ..] => requests = count.parse::<u64>().ok(),
             [p @ ("50%" | "99%"), value] => {
                 percentiles.insert(*p, duration_us(value)?);
             }
@@ -350,6 +356,7 @@ pub fn parse_wrk(report: &str) -> Result<Value> {
     }
     Ok(json!({
         "requests_per_second": rps.with_context(|| format!("no Requests/sec in:\n{report}"))?,
+        "requests": requests.with_context(|| format!("no request count in:\n{report}"))?,
         "p50_us": percentiles.get("50%").with_context(|| format!("no 50% latency in:\n{report}"))?,
         "p99_us": percentiles.get("99%").with_context(|| format!("no 99% latency in:\n{report}"))?,
     }))
@@ -374,6 +381,106 @@ fn peak_rss_kib(pid: u32) -> Result<u64> {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .context("no VmHWM in /proc/PID/status")
+}
+
+/// Where the time goes, counted rather than timed: each Rust server runs
+/// under callgrind (valgrind), which counts the instructions it executes,
+/// whatever else the machine does, while wrk sends it requests. Reported
+/// per request: all instructions, and the share spent in the C library's
+/// allocator (malloc, free) and in memory copies (memcpy, memmove).
+fn profile_per_request(
+    root: &Path,
+    servers: &BTreeMap<&str, PathBuf>,
+    budget: &Budget,
+) -> Result<Value> {
+    let mut out = serde_json::Map::new();
+    for name in ["axum", "hyper"] {
+        let file = root.join(format!("target/bench/callgrind.{name}.out"));
+        std::fs::create_dir_all(file.parent().unwrap())?;
+        let _ = std::fs::remove_file(&file);
+        let program = Program {
+            label: name.to_string(),
+            exe: servers[name].clone(),
+            dir: root.to_path_buf(),
+            default_command: String::new(),
+        };
+        let out_arg = format!("--callgrind-out-file={}", file.display());
+        let server = Server::start_with(
+            &program,
+            &[],
+            &[
+                "taskset",
+                "-c",
+                "0",
+                "valgrind",
+                "--tool=callgrind",
+                "--quiet",
+                &out_arg,
+            ],
+        )?;
+        let run = wrk(&format!("http://{}/", server.addr), budget.secs.min(5), 10);
+        server.stop()?;
+        let requests = run?["requests"]
+            .as_f64()
+            .context("wrk counted no requests")?;
+        let report = cmd::output(
+            Command::new("callgrind_annotate")
+                .arg("--inclusive=no")
+                .arg(&file),
+        )?;
+        let (total, alloc, copy) = parse_callgrind(&String::from_utf8_lossy(&report.stdout))?;
+        out.insert(
+            name.to_string(),
+            json!({
+                "requests": requests,
+                "instructions_per_request": total / requests,
+                "allocator_share": alloc / total,
+                "copy_share": copy / total,
+            }),
+        );
+    }
+    Ok(Value::Object(out))
+}
+
+/// (total, allocator, memory copies) instruction counts from
+/// `callgrind_annotate --inclusive=no`.
+pub fn parse_callgrind(report: &str) -> Result<(f64, f64, f64)> {
+    let (mut total, mut alloc, mut copy) = (None, 0.0, 0.0);
+    for line in report.lines() {
+        let Some(count) = line.split_whitespace().next() else {
+            continue;
+        };
+        let Ok(count) = count.replace(',', "").parse::<f64>() else {
+            continue;
+        };
+        if line.contains("PROGRAM TOTALS") {
+            total = Some(count);
+        } else if let Some(function) = line.rsplit_once(':').map(|(_, f)| f) {
+            let function = function.split_whitespace().next().unwrap_or("");
+            if [
+                "malloc",
+                "free",
+                "_int_free",
+                "_int_malloc",
+                "realloc",
+                "_int_realloc",
+                "malloc_consolidate",
+                "cfree",
+                "unlink_chunk.constprop.0",
+            ]
+            .contains(&function)
+            {
+                alloc += count;
+            } else if function.starts_with("__memcpy") || function.starts_with("__memmove") {
+                copy += count;
+            }
+        }
+    }
+    Ok((
+        total.context("no PROGRAM TOTALS in the callgrind report")?,
+        alloc,
+        copy,
+    ))
 }
 
 /// Criterion (Rust) and `go test -bench` (Go): nanoseconds per iteration
@@ -588,6 +695,7 @@ struct Words {
     ratio: &'static str,
     value: &'static str,
     ratios: [&'static str; 4],
+    profile: [&'static str; 4],
     counter: &'static str,
     threads: &'static str,
     machine: [&'static str; 7],
@@ -614,6 +722,12 @@ const WORDS: [Words; 2] = [
             "axum / hyper, requests/s",
             "axum-bare / hyper, requests/s",
         ],
+        profile: [
+            "callgrind, per request",
+            "instructions",
+            "in malloc/free",
+            "in memcpy/memmove",
+        ],
         counter: "µs per 40,000 increments",
         threads: "threads",
         machine: ["CPU", "OS", "Rust", "Go", "wrk", "build", "load"],
@@ -637,6 +751,12 @@ const WORDS: [Words; 2] = [
             "axum / go，p99 延迟",
             "axum / hyper，每秒请求数",
             "axum-bare / hyper，每秒请求数",
+        ],
+        profile: [
+            "callgrind，每个请求",
+            "指令数",
+            "malloc/free 占比",
+            "memcpy/memmove 占比",
         ],
         counter: "每 40,000 次递增耗时（微秒）",
         threads: "线程数",
@@ -699,6 +819,19 @@ fn render(results: &Value) -> Result<Vec<(String, String)>> {
                 num(&r[key]["median"]),
                 num(&r[key]["min"]),
                 num(&r[key]["max"])
+            ));
+        }
+        h.push_str(&format!(
+            "</tbody>\n</table>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+            w.profile[0], w.profile[1], w.profile[2], w.profile[3]
+        ));
+        for name in ["axum", "hyper"] {
+            let p = &results["profile_per_request"][name];
+            h.push_str(&format!(
+                "<tr><td>{name}</td><td>{:.0}</td><td>{:.0} %</td><td>{:.0} %</td></tr>\n",
+                num(&p["instructions_per_request"]),
+                num(&p["allocator_share"]) * 100.0,
+                num(&p["copy_share"]) * 100.0,
             ));
         }
         h.push_str(&format!(
@@ -876,6 +1009,24 @@ Transfer/sec:      3.84MB
         assert_eq!(parse_bencher(&bencher).unwrap()["mutex/4"], 1234.0);
         assert_eq!(parse_go_bench(&go).unwrap()["rwlock/8"], 2345.0);
         assert!(parse_go_bench("PASS").is_err());
+    }
+
+    #[test]
+    fn reads_callgrind_reports() {
+        let report = "--------------------------------------------------------------------------------
+518,412,178 (100.0%)  PROGRAM TOTALS
+--------------------------------------------------------------------------------
+Ir                   file:function
+37,883,653 ( 7.31%)  ./malloc/./malloc/malloc.c:_int_free [/usr/lib/x86_64-linux-gnu/libc.so.6]
+35,275,426 ( 6.80%)  ./string/../sysdeps/x86_64/multiarch/memmove-vec-unaligned-erms.S:__memcpy_avx_unaligned_erms [/usr/lib/libc.so.6]
+23,336,035 ( 4.50%)  ./malloc/./malloc/malloc.c:malloc [/usr/lib/x86_64-linux-gnu/libc.so.6]
+19,163,606 ( 3.70%)  ???:<hyper::proto::h1::role::Server as hyper::proto::h1::Http1Transaction>::encode [/x]
+";
+        let (total, alloc, copy) = parse_callgrind(report).unwrap();
+        assert_eq!(total, 518_412_178.0);
+        assert_eq!(alloc, 37_883_653.0 + 23_336_035.0);
+        assert_eq!(copy, 35_275_426.0);
+        assert!(parse_callgrind("nothing").is_err());
     }
 
     #[test]
