@@ -383,6 +383,9 @@ fn peak_rss_kib(pid: u32) -> Result<u64> {
         .context("no VmHWM in /proc/PID/status")
 }
 
+/// The servers whose instructions are counted.
+const PROFILED: [&str; 3] = ["axum", "axum-bare", "hyper"];
+
 /// Where the time goes, counted rather than timed: each Rust server runs
 /// under callgrind (valgrind), which counts the instructions it executes,
 /// whatever else the machine does, while wrk sends it requests. Reported
@@ -394,7 +397,7 @@ fn profile_per_request(
     budget: &Budget,
 ) -> Result<Value> {
     let mut out = serde_json::Map::new();
-    for name in ["axum", "hyper"] {
+    for name in PROFILED {
         let file = root.join(format!("target/bench/callgrind.{name}.out"));
         std::fs::create_dir_all(file.parent().unwrap())?;
         let _ = std::fs::remove_file(&file);
@@ -658,6 +661,15 @@ fn print_summary(results: &Value) {
     for (label, key) in WORDS[0].ratios.iter().zip(RATIOS) {
         println!("{label:<30} {:.2}", num(&http["ratios"][key]["median"]));
     }
+    for name in PROFILED {
+        let p = &results["profile_per_request"][name];
+        println!(
+            "{name:<10} {:>8.0} instructions/request, {:>3.0}% in malloc/free, {:>3.0}% in memcpy",
+            num(&p["instructions_per_request"]),
+            num(&p["allocator_share"]) * 100.0,
+            num(&p["copy_share"]) * 100.0
+        );
+    }
     let c = &results["counters"];
     println!(
         "\n{:<14} {:>8} {:>8} {:>8} {:>8}   (us per 40,000 increments)",
@@ -825,7 +837,7 @@ fn render(results: &Value) -> Result<Vec<(String, String)>> {
             "</tbody>\n</table>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
             w.profile[0], w.profile[1], w.profile[2], w.profile[3]
         ));
-        for name in ["axum", "hyper"] {
+        for name in PROFILED {
             let p = &results["profile_per_request"][name];
             h.push_str(&format!(
                 "<tr><td>{name}</td><td>{:.0}</td><td>{:.0} %</td><td>{:.0} %</td></tr>\n",
