@@ -154,6 +154,20 @@ async fn every_page_loads_cleanly(client: &Client, dir: &Path, origin: &str) -> 
                 ));
             }
         }
+        if url.contains("/en/") {
+            // And the other way round: no Chinese shows in the English edition.
+            let chinese: Vec<String> = eval(
+                client,
+                "const main = document.querySelector('main');
+                 return main ? (main.innerText.match(/[\\u4e00-\\u9fff]+/g) || []) : [];",
+            )
+            .await?;
+            if !chinese.is_empty() {
+                problems.push(format!(
+                    "{url}: Chinese text in the English edition: {chinese:?}"
+                ));
+            }
+        }
         for entry in logs(client, "browser").await? {
             let level = entry["level"].as_str().unwrap_or_default();
             let message = entry["message"].as_str().unwrap_or_default();
