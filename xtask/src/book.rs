@@ -138,10 +138,10 @@ pub fn mdbook_test(root: &Path, build: &Build) -> Result<()> {
         build.libs.len(),
         deps.display()
     );
-    let toolchain = toolchain_channel(root)?;
+    let toolchain = current_toolchain()?;
     let mut c = tools::mdbook(root);
-    // mdbook runs rustdoc from a temporary folder, where rust-toolchain.toml
-    // is not seen: name the toolchain explicitly.
+    // mdbook runs rustdoc from a temporary folder, where a directory
+    // override would not apply: name the toolchain explicitly.
     c.env("RUSTUP_TOOLCHAIN", toolchain)
         .arg("test")
         .arg("-L")
@@ -176,12 +176,19 @@ fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn toolchain_channel(root: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("rust-toolchain.toml"))?;
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("channel = "))
-        .map(|v| v.trim_matches('"').to_string())
-        .context("rust-toolchain.toml names no channel")
+/// The rustup toolchain that runs this build, from the path of the cargo
+/// that started the xtask (`~/.rustup/toolchains/<name>/bin/cargo`), so
+/// that rustdoc reads the libraries with the compiler that wrote them.
+fn current_toolchain() -> Result<String> {
+    let cargo =
+        std::env::var("CARGO").context("CARGO is not set: run this through `cargo xtask`")?;
+    let path = Path::new(&cargo);
+    path.parent()
+        .and_then(Path::parent)
+        .filter(|dir| dir.parent().is_some_and(|p| p.ends_with("toolchains")))
+        .and_then(|dir| dir.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .with_context(|| format!("{cargo} is not a rustup toolchain's cargo"))
 }
 
 /// Every `href` and `src` inside the book resolves to a file, and every
