@@ -136,7 +136,7 @@ pub fn check_manifests(root: &Path) -> Result<Vec<Listing>> {
 
 /// One build of the whole workspace, tests included; what it produced is
 /// read from cargo's JSON messages rather than guessed from target/.
-pub fn build_workspace(_root: &Path) -> Result<Build> {
+pub fn build_workspace() -> Result<Build> {
     let mut c = cmd::cargo();
     c.args([
         "build",
@@ -319,7 +319,7 @@ pub fn bless(root: &Path, filter: Option<&str>) -> Result<()> {
         .into_iter()
         .filter(|l| filter.is_none_or(|f| l.name.contains(f)))
         .collect();
-    let build = build_workspace(root)?;
+    let build = build_workspace()?;
     let go_bins = crate::golang::build_all(root, &find(root)?, false)?;
     run_all(root, &listings, &build, &go_bins, Mode::Bless)
 }

@@ -86,7 +86,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Bench { smoke: false, .. } => bench::run_full(&root),
         Task::Bench { smoke: true, .. } => {
             let listings = listings::find(&root)?;
-            let build = listings::build_workspace(&root)?;
+            let build = listings::build_workspace()?;
             let go_bins = golang::build_all(&root, &listings, false)?;
             bench::run_smoke(&root, &build, &go_bins, false)
         }
@@ -120,7 +120,7 @@ fn test(root: &Path) -> Result<()> {
     ]))?;
 
     step.start("build the workspace once");
-    let build = listings::build_workspace(root)?;
+    let build = listings::build_workspace()?;
 
     step.start("cargo test");
     cmd::run(cmd::cargo().args(["test", "--workspace"]))?;

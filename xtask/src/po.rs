@@ -10,7 +10,13 @@ use anyhow::{Context, Result, ensure};
 
 use crate::{cmd, tools};
 
-pub const LANGUAGES: &[&str] = &["zh-CN"];
+/// The translated editions: every edition but the English source.
+fn translations() -> impl Iterator<Item = &'static str> {
+    crate::book::EDITIONS
+        .iter()
+        .map(|(lang, _)| *lang)
+        .filter(|lang| *lang != "en")
+}
 
 /// Extracts the English messages into target/pot/xgettext/messages.pot.
 pub fn generate_pot(root: &Path) -> Result<PathBuf> {
@@ -124,7 +130,7 @@ pub fn check(root: &Path) -> Result<()> {
         .filter(|m| !m.msgid.is_empty())
         .map(|m| m.msgid)
         .collect();
-    for lang in LANGUAGES {
+    for lang in translations() {
         let file = root.join(format!("po/{lang}.po"));
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("reading {}", file.display()))?;
@@ -175,7 +181,7 @@ pub fn check(root: &Path) -> Result<()> {
 pub fn update(root: &Path) -> Result<()> {
     tools::install(root)?;
     let pot = generate_pot(root)?;
-    for lang in LANGUAGES {
+    for lang in translations() {
         let file = root.join(format!("po/{lang}.po"));
         if !file.exists() {
             cmd::run(
