@@ -107,7 +107,7 @@ pub fn run_smoke(
     let exe = |name: &str| {
         build
             .bins
-            .get(name)
+            .get(&format!("{name}/{name}"))
             .cloned()
             .with_context(|| format!("no {name} binary"))
     };

@@ -337,7 +337,7 @@ pub fn browser_tests(root: &Path, build: &Build, book: &Path, ci: bool) -> Resul
     ensure_browser(ci)?;
     let exe = build
         .bins
-        .get("book-web")
+        .get("book-web/book-web")
         .context("the workspace build produced no book-web binary")?;
     cmd::run(
         Command::new(exe)

@@ -31,7 +31,8 @@ pub struct Listing {
 
 /// What one `cargo build --workspace --all-targets` produced.
 pub struct Build {
-    /// Binary name → executable.
+    /// `package/binary` → executable (a cluster listing has several
+    /// binaries, and the same binary name, `node`, in several packages).
     pub bins: BTreeMap<String, PathBuf>,
     /// Library files (rlib, proc-macro) that `mdbook test` links against.
     pub libs: Vec<PathBuf>,
@@ -175,7 +176,8 @@ pub fn build_workspace() -> Result<Build> {
         if kinds.contains(&"bin") {
             if let Some(exe) = msg["executable"].as_str() {
                 let name = msg["target"]["name"].as_str().unwrap_or_default();
-                bins.insert(name.to_string(), PathBuf::from(exe));
+                let package = package_name(msg["package_id"].as_str().unwrap_or_default());
+                bins.insert(format!("{package}/{name}"), PathBuf::from(exe));
             }
         } else if kinds
             .iter()
@@ -199,6 +201,33 @@ pub fn build_workspace() -> Result<Build> {
     })
 }
 
+/// The package name in a cargo package id: `path+file:///…/dir#name@1.0`,
+/// or `path+file:///…/name#1.0` when the folder has the package's name.
+fn package_name(id: &str) -> &str {
+    let (path, fragment) = id.rsplit_once('#').unwrap_or((id, ""));
+    match fragment.split_once('@') {
+        Some((name, _)) => name,
+        None => path.rsplit('/').next().unwrap_or(path),
+    }
+}
+
+/// The binary a listing's stored command runs: `--bin NAME` in it, else
+/// the package's `default-run`, else the binary named like the package.
+fn binary_of(listing: &Listing, command: &str) -> String {
+    let words = shell_words(command);
+    if let Some(i) = words.iter().position(|w| w == "--bin")
+        && let Some(name) = words.get(i + 1)
+    {
+        return name.clone();
+    }
+    let manifest = std::fs::read_to_string(listing.dir.join("Cargo.toml")).unwrap_or_default();
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("default-run = "))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .unwrap_or_else(|| listing.name.clone())
+}
+
 /// One runnable implementation of a listing: the Rust crate itself, or the
 /// Go program in its `go/` folder.
 #[derive(Clone)]
@@ -216,12 +245,21 @@ impl Program {
     /// The arguments of the stored command: after ` -- ` for cargo, after
     /// `go run . ` for Go.
     fn args(&self, command: &str) -> Vec<String> {
+        let command = command.split_once(" < ").map_or(command, |(c, _)| c);
         let rest = command
             .split_once(" -- ")
             .map(|(_, r)| r)
             .or_else(|| command.strip_prefix("$ go run . "))
             .unwrap_or("");
         shell_words(rest)
+    }
+
+    /// The file after ` < ` in the stored command, fed to standard input
+    /// (a session of commands for an interactive program).
+    fn stdin(&self, command: &str) -> Option<PathBuf> {
+        command
+            .split_once(" < ")
+            .map(|(_, file)| self.dir.join(file.trim()))
     }
 
     fn stored_command(&self) -> String {
@@ -242,10 +280,13 @@ pub fn programs(
     build: &Build,
     go_bins: &BTreeMap<String, PathBuf>,
 ) -> Result<Vec<Program>> {
+    let command = std::fs::read_to_string(listing.dir.join("output.txt")).unwrap_or_default();
+    let bin = binary_of(listing, command.lines().next().unwrap_or_default());
+    let key = format!("{}/{bin}", listing.name);
     let exe = build
         .bins
-        .get(&listing.name)
-        .ok_or_else(|| anyhow!("no binary was built for {}", listing.name))?;
+        .get(&key)
+        .ok_or_else(|| anyhow!("no binary {key} was built"))?;
     let mut out = vec![Program {
         label: listing.name.clone(),
         exe: exe.clone(),
@@ -345,9 +386,10 @@ fn run_program(program: &Program, servers: &[Program], mode: &Mode) -> Result<us
     }
 
     if servers.is_empty() {
+        let stdin = program.stdin(&command);
         let actual = format!(
             "{command}\n{}",
-            run_to_completion(&program.exe, &args, &program.dir)?
+            run_to_completion(&program.exe, &args, &program.dir, stdin.as_deref())?
         );
         settle(mode, &output_file, &expected, &actual, false)?;
         return Ok(1);
@@ -361,7 +403,7 @@ fn run_program(program: &Program, servers: &[Program], mode: &Mode) -> Result<us
             .iter()
             .map(|a| with_port_addr(a, &server.addr))
             .collect();
-        let output = run_to_completion(&program.exe, &args, &program.dir);
+        let output = run_to_completion(&program.exe, &args, &program.dir, None);
         server.stop()?;
         let actual = format!("{command}\n{}", output?);
         match mode {
@@ -472,7 +514,16 @@ pub fn normalise(text: &str) -> String {
             out.push_str("date: DATE\n");
             continue;
         }
-        let words: Vec<String> = line.split(' ').map(normalise_duration).collect();
+        let mut words: Vec<String> = line.split(' ').map(normalise_duration).collect();
+        // `pid 12345` and `(pid 12345)`: process ids differ on every run.
+        for i in 1..words.len() {
+            if words[i - 1].trim_start_matches('(') == "pid" {
+                let digits = words[i].trim_end_matches(|c: char| !c.is_ascii_digit());
+                if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+                    words[i] = format!("PID{}", &words[i][digits.len()..]);
+                }
+            }
+        }
         out.push_str(words.join(" ").trim_end());
         out.push('\n');
     }
@@ -518,12 +569,24 @@ fn normalise_duration(word: &str) -> String {
 /// Runs a program to its end (at most RUN_LIMIT) and returns what it
 /// wrote to stdout and stderr, interleaved as a terminal shows them; a
 /// failing exit adds the line `exit status N`, as `go run` prints it.
-fn run_to_completion(exe: &Path, args: &[String], dir: &Path) -> Result<String> {
+fn run_to_completion(
+    exe: &Path,
+    args: &[String],
+    dir: &Path,
+    stdin: Option<&Path>,
+) -> Result<String> {
     println!("$ {} {}", exe.display(), args.join(" "));
     let (mut reader, writer) = std::io::pipe()?;
+    let stdin = match stdin {
+        Some(file) => Stdio::from(
+            std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?,
+        ),
+        None => Stdio::null(),
+    };
     let mut child = Command::new(exe)
         .args(args)
         .current_dir(dir)
+        .stdin(stdin)
         .stdout(writer.try_clone()?)
         .stderr(writer)
         .spawn()?;
@@ -699,6 +762,11 @@ mod tests {
         assert_ne!(normalise("10 threads"), normalise("11 threads"));
         assert_ne!(normalise("counter = 3"), normalise("counter = 0"));
         assert_eq!(normalise("words"), "words");
+        assert_eq!(
+            normalise("node 2 (pid 4242) ready; pid 17 paused"),
+            "node 2 (pid PID) ready; pid PID paused"
+        );
+        assert_ne!(normalise("node 2"), normalise("node 3"));
     }
 
     #[test]
@@ -762,5 +830,18 @@ mod tests {
         );
         assert!(program.args("$ go run .").is_empty());
         assert!(program.args("$ cargo run -p listing-03-01").is_empty());
+        assert_eq!(
+            program.args("$ cargo run -p listing-10-01 -- --nodes 3 < session.txt"),
+            ["--nodes", "3"]
+        );
+        assert_eq!(
+            program.stdin("$ cargo run -p listing-10-01 -- --nodes 3 < session.txt"),
+            Some(PathBuf::from("session.txt"))
+        );
+        assert_eq!(
+            package_name("path+file:///w/listings/ch10/listing-10-01#0.1.0"),
+            "listing-10-01"
+        );
+        assert_eq!(package_name("path+file:///w/xtask#book-xtask@0.1.0"), "book-xtask");
     }
 }
