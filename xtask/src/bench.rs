@@ -100,6 +100,8 @@ pub fn run_smoke(
     go_bins: &BTreeMap<String, PathBuf>,
     ci: bool,
 ) -> Result<()> {
+    // Chapter 10's proxy benchmark needs no outside tools.
+    crate::bench_proxy::run_smoke(root, &crate::bench_proxy::exe(build)?)?;
     if !ensure_tools(!ci)? {
         // The figures check needs no tools.
         return check_figures(root);
@@ -241,6 +243,7 @@ fn http_bench(root: &Path, exes: &BTreeMap<&str, PathBuf>, budget: &Budget) -> R
                 exe: exe.clone(),
                 dir: root.to_path_buf(),
                 default_command: String::new(),
+                bins: BTreeMap::new(),
             };
             let server_cpu = pinning().map(|(s, _)| s.to_string());
             let prefix: Vec<&str> = match &server_cpu {
@@ -406,6 +409,7 @@ fn profile_per_request(
             exe: servers[name].clone(),
             dir: root.to_path_buf(),
             default_command: String::new(),
+            bins: BTreeMap::new(),
         };
         let out_arg = format!("--callgrind-out-file={}", file.display());
         let server = Server::start_with(
@@ -571,7 +575,7 @@ pub fn parse_go_bench(report: &str) -> Result<Value> {
     Ok(Value::Object(out))
 }
 
-fn machine(root: &Path) -> Result<Value> {
+pub fn machine(root: &Path) -> Result<Value> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()

@@ -239,6 +239,9 @@ pub struct Program {
     pub dir: PathBuf,
     /// The command the reader types, shown first in output.txt.
     pub default_command: String,
+    /// The package's binaries by name, for stored runs (`output-*.txt`)
+    /// whose command names another with `--bin`.
+    pub bins: BTreeMap<String, PathBuf>,
 }
 
 impl Program {
@@ -287,11 +290,18 @@ pub fn programs(
         .bins
         .get(&key)
         .ok_or_else(|| anyhow!("no binary {key} was built"))?;
+    let prefix = format!("{}/", listing.name);
+    let bins = build
+        .bins
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v.clone())))
+        .collect();
     let mut out = vec![Program {
         label: listing.name.clone(),
         exe: exe.clone(),
         dir: listing.dir.clone(),
         default_command: format!("$ cargo run -p {}", listing.name),
+        bins,
     }];
     if let Some(go) = go_bins.get(&listing.name) {
         out.push(Program {
@@ -299,6 +309,7 @@ pub fn programs(
             exe: go.clone(),
             dir: listing.dir.join("go"),
             default_command: "$ go run .".to_string(),
+            bins: BTreeMap::new(),
         });
     }
     Ok(out)
@@ -377,11 +388,13 @@ fn run_program(program: &Program, servers: &[Program], mode: &Mode) -> Result<us
         let script = std::fs::read_to_string(&requests_file)?;
         let server = Server::start(program, &args)?;
         let replayed = replay(&script, &server.addr);
+        let addr = server.addr.clone();
         let stdout = server.stop()?;
         let replayed = replayed?;
         let actual = format!("{command}\n{stdout}");
-        settle(mode, &output_file, &expected, &actual, true)?;
-        settle(mode, &requests_file, &script, &replayed, true)?;
+        let addr = Some(addr.as_str());
+        settle(mode, &output_file, &expected, &actual, addr)?;
+        settle(mode, &requests_file, &script, &replayed, addr)?;
         return Ok(1);
     }
 
@@ -391,8 +404,8 @@ fn run_program(program: &Program, servers: &[Program], mode: &Mode) -> Result<us
             "{command}\n{}",
             run_to_completion(&program.exe, &args, &program.dir, stdin.as_deref())?
         );
-        settle(mode, &output_file, &expected, &actual, false)?;
-        return Ok(1);
+        settle(mode, &output_file, &expected, &actual, None)?;
+        return Ok(1 + run_more_outputs(program, mode)?);
     }
 
     // A client: the same stored output against every server.
@@ -404,6 +417,7 @@ fn run_program(program: &Program, servers: &[Program], mode: &Mode) -> Result<us
             .map(|a| with_port_addr(a, &server.addr))
             .collect();
         let output = run_to_completion(&program.exe, &args, &program.dir, None);
+        let addr = server.addr.clone();
         server.stop()?;
         let actual = format!("{command}\n{}", output?);
         match mode {
@@ -412,10 +426,43 @@ fn run_program(program: &Program, servers: &[Program], mode: &Mode) -> Result<us
                 &std::fs::read_to_string(&output_file)?,
                 &actual,
             )?,
-            _ => settle(mode, &output_file, &expected, &actual, true)?,
+            _ => settle(mode, &output_file, &expected, &actual, Some(&addr))?,
         }
     }
     Ok(servers.len())
+}
+
+/// A listing with several programs stores a run of each in its own
+/// `output-NAME.txt`, whose first line is the command (`--bin NAME`).
+fn run_more_outputs(program: &Program, mode: &Mode) -> Result<usize> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&program.dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("output-") && n.ends_with(".txt"))
+        })
+        .collect();
+    files.sort();
+    for file in &files {
+        let expected = std::fs::read_to_string(file)?;
+        let command = expected.lines().next().unwrap_or_default().to_string();
+        let words = shell_words(&command);
+        let bin = words
+            .iter()
+            .position(|w| w == "--bin")
+            .and_then(|i| words.get(i + 1))
+            .with_context(|| format!("{}: the first line must name `--bin`", file.display()))?;
+        let exe = program
+            .bins
+            .get(bin)
+            .with_context(|| format!("{}: no binary {bin}", file.display()))?;
+        let stdin = program.stdin(&command);
+        let output =
+            run_to_completion(exe, &program.args(&command), &program.dir, stdin.as_deref())?;
+        settle(mode, file, &expected, &format!("{command}\n{output}"), None)?;
+    }
+    Ok(files.len())
 }
 
 fn settle(
@@ -423,11 +470,11 @@ fn settle(
     file: &Path,
     expected: &str,
     actual: &str,
-    default_port: bool,
+    server: Option<&str>,
 ) -> Result<()> {
     match mode {
         Mode::Check => compare(file, expected, actual),
-        Mode::Bless => write_if_changed(file, expected, actual, default_port),
+        Mode::Bless => write_if_changed(file, expected, actual, server),
     }
 }
 
@@ -460,15 +507,16 @@ fn matches_stored(expected: &str, actual: &str) -> bool {
     glob(&e, &a)
 }
 
-fn write_if_changed(file: &Path, old: &str, new: &str, default_port: bool) -> Result<()> {
+/// Writes a new stored output; the server's own port becomes the default
+/// one the stored commands use, other ports (a proxy's, say) stay real.
+fn write_if_changed(file: &Path, old: &str, new: &str, server: Option<&str>) -> Result<()> {
     if matches_stored(old, new) {
         println!("unchanged: {}", file.display());
         return Ok(());
     }
-    let new = if default_port {
-        with_port(new, DEFAULT_PORT)
-    } else {
-        new.to_string()
+    let new = match server {
+        Some(addr) => replace_addr(new, addr, &format!("127.0.0.1:{DEFAULT_PORT}")),
+        None => new.to_string(),
     };
     std::fs::write(file, new)?;
     println!("wrote {}", file.display());
@@ -745,6 +793,24 @@ fn replay(script: &str, addr: &str) -> Result<String> {
     Ok(out)
 }
 
+/// `addr` → `by` wherever it is not the start of a longer port number.
+fn replace_addr(text: &str, addr: &str, by: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(addr) {
+        let after = &rest[i + addr.len()..];
+        out.push_str(&rest[..i]);
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str(addr);
+        } else {
+            out.push_str(by);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 fn with_port_addr(word: &str, addr: &str) -> String {
     with_port(word, "\u{0}").replace("127.0.0.1:\u{0}", addr)
 }
@@ -805,6 +871,18 @@ mod tests {
     }
 
     #[test]
+    fn only_the_server_port_becomes_the_default_one() {
+        assert_eq!(
+            replace_addr(
+                "127.0.0.1:4123 127.0.0.1:41234",
+                "127.0.0.1:4123",
+                "127.0.0.1:8080"
+            ),
+            "127.0.0.1:8080 127.0.0.1:41234"
+        );
+    }
+
+    #[test]
     fn the_port_of_a_stored_command_becomes_the_real_one() {
         assert_eq!(
             with_port_addr("http://127.0.0.1:8080/echo", "127.0.0.1:39000"),
@@ -819,6 +897,7 @@ mod tests {
             exe: PathBuf::new(),
             dir: PathBuf::new(),
             default_command: String::new(),
+            bins: BTreeMap::new(),
         };
         assert_eq!(
             program.args("$ cargo run -p listing-03-02 -- http://127.0.0.1:8080/"),
@@ -842,6 +921,9 @@ mod tests {
             package_name("path+file:///w/listings/ch10/listing-10-01#0.1.0"),
             "listing-10-01"
         );
-        assert_eq!(package_name("path+file:///w/xtask#book-xtask@0.1.0"), "book-xtask");
+        assert_eq!(
+            package_name("path+file:///w/xtask#book-xtask@0.1.0"),
+            "book-xtask"
+        );
     }
 }

@@ -7,11 +7,13 @@
 //! together with the listings so that no dependency is compiled twice.
 
 mod bench;
+mod bench_proxy;
 mod book;
 mod cmd;
 mod golang;
 mod listings;
 mod po;
+mod results;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +26,13 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     task: Task,
+}
+
+/// The benchmarks that `cargo xtask bench` can run on their own.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Which {
+    /// Chapter 10: what the fault-injecting proxy (Listing 10-2) costs.
+    Proxy,
 }
 
 #[derive(Subcommand)]
@@ -46,12 +55,17 @@ enum Task {
     UpdatePo,
     /// Measure the Rust listings against the Go programs (wrk, criterion,
     /// go test -bench); write bench/results.json and the chapter's figures.
+    /// `bench proxy`: chapter 10's proxy overhead, into bench/ch10-proxy.json.
     Bench {
+        /// `proxy`: only chapter 10's proxy benchmark. Without it, a
+        /// measurement is chapter 9's; --smoke and --render do both chapters.
+        #[arg(value_enum)]
+        which: Option<Which>,
         /// One short run of everything on the debug build, into
         /// target/bench-smoke/ (what the test suite runs).
         #[arg(long)]
         smoke: bool,
-        /// Only render the chapter's figures again from bench/results.json
+        /// Only render the chapters' figures again from bench/*.json
         /// (after changing how they are drawn; never to edit numbers).
         #[arg(long, conflicts_with = "smoke")]
         render: bool,
@@ -82,13 +96,38 @@ fn run(cli: Cli) -> Result<()> {
         Task::Test => test(&root),
         Task::Bless { filter } => listings::bless(&root, filter.as_deref()),
         Task::UpdatePo => po::update(&root),
-        Task::Bench { render: true, .. } => bench::render_figures(&root),
-        Task::Bench { smoke: false, .. } => bench::run_full(&root),
-        Task::Bench { smoke: true, .. } => {
+        Task::Bench {
+            which,
+            render: true,
+            ..
+        } => {
+            if which.is_none() {
+                bench::render_figures(&root)?;
+            }
+            bench_proxy::render_figures(&root)
+        }
+        Task::Bench {
+            which: None,
+            smoke: false,
+            ..
+        } => bench::run_full(&root),
+        Task::Bench {
+            which: Some(Which::Proxy),
+            smoke: false,
+            ..
+        } => bench_proxy::run_full(&root),
+        Task::Bench {
+            which, smoke: true, ..
+        } => {
             let listings = listings::find(&root)?;
             let build = listings::build_workspace()?;
-            let go_bins = golang::build_all(&root, &listings, false)?;
-            bench::run_smoke(&root, &build, &go_bins, false)
+            match which {
+                Some(Which::Proxy) => bench_proxy::run_smoke(&root, &bench_proxy::exe(&build)?),
+                None => {
+                    let go_bins = golang::build_all(&root, &listings, false)?;
+                    bench::run_smoke(&root, &build, &go_bins, false)
+                }
+            }
         }
         Task::InstallTools => tools::install(&root),
     }
@@ -131,7 +170,7 @@ fn test(root: &Path) -> Result<()> {
     step.start("run every listing (Rust and Go, clients against both servers)");
     listings::run_all(root, &manifests, &build, &go_bins, listings::Mode::Check)?;
 
-    step.start("benchmark harness (smoke run, no claim about speed) and the chapter's figures");
+    step.start("benchmark harness (smoke runs, no claim about speed) and the chapters' figures");
     bench::run_smoke(root, &build, &go_bins, ci)?;
 
     step.start("mdbook test");

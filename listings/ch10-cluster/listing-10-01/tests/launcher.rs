@@ -64,7 +64,9 @@ fn is_gone(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
         // The state is the first field after the parenthesised name.
-        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')),
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
     }
 }
 
@@ -118,7 +120,10 @@ fn run(program: &str, args: &[&str]) -> (bool, String) {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -126,13 +131,25 @@ fn bad_input_is_named_and_fails() {
     let (ok, err) = run(env!("CARGO_BIN_EXE_launcher"), &["--nodes", "0"]);
     assert!(!ok && err.contains("--nodes"), "{err}");
 
-    let (ok, err) = run(env!("CARGO_BIN_EXE_node"), &["--id", "1", "--peer", "2=nowhere"]);
-    assert!(!ok && err.contains("\"nowhere\" is not an address"), "{err}");
+    let (ok, err) = run(
+        env!("CARGO_BIN_EXE_node"),
+        &["--id", "1", "--peer", "2=nowhere"],
+    );
+    assert!(
+        !ok && err.contains("\"nowhere\" is not an address"),
+        "{err}"
+    );
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let (ok, err) = run(env!("CARGO_BIN_EXE_node"), &["--id", "1", "--listen", &addr]);
-    assert!(!ok && err.contains(&format!("cannot listen on {addr}")), "{err}");
+    let (ok, err) = run(
+        env!("CARGO_BIN_EXE_node"),
+        &["--id", "1", "--listen", &addr],
+    );
+    assert!(
+        !ok && err.contains(&format!("cannot listen on {addr}")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -147,11 +164,16 @@ fn a_node_closes_a_connection_that_never_finishes_its_request_head() {
     BufReader::new(node.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    let addr = first.trim().trim_start_matches("listening on http://").to_string();
+    let addr = first
+        .trim()
+        .trim_start_matches("listening on http://")
+        .to_string();
     let mut conn = TcpStream::connect(&addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
     // Half a request head, then silence.
-    conn.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n").unwrap();
+    conn.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n")
+        .unwrap();
     let started = Instant::now();
     let mut rest = Vec::new();
     let read = conn.read_to_end(&mut rest);
@@ -161,5 +183,8 @@ fn a_node_closes_a_connection_that_never_finishes_its_request_head() {
     assert!(read.is_ok(), "the node closed the connection: {read:?}");
     // The default header-read bound is 5 s; the 15 s read timeout above
     // would have failed the read had the node waited forever.
-    assert!(waited >= Duration::from_secs(4), "closed too early: {waited:?}");
+    assert!(
+        waited >= Duration::from_secs(4),
+        "closed too early: {waited:?}"
+    );
 }

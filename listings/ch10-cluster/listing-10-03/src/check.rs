@@ -70,7 +70,10 @@ fn operations(history: &[Event]) -> Vec<Op<'_>> {
     for event in history {
         if event.kind == Type::Invoke {
             open.insert(event.process, ops.len());
-            ops.push(Op { invoke: event, end: None });
+            ops.push(Op {
+                invoke: event,
+                end: None,
+            });
         } else if let Some(i) = open.remove(&event.process) {
             ops[i].end = Some(event);
         }
@@ -82,7 +85,11 @@ fn operations(history: &[Event]) -> Vec<Op<'_>> {
 pub fn check_counter(history: &[Event]) -> Result<Report, Vec<Violation>> {
     let ops = operations(history);
     let adds: Vec<&Op> = ops.iter().filter(|op| op.invoke.f == "add").collect();
-    let count = |kind: Type| adds.iter().filter(|op| op.end.map(|e| e.kind) == Some(kind)).count() as u64;
+    let count = |kind: Type| {
+        adds.iter()
+            .filter(|op| op.end.map(|e| e.kind) == Some(kind))
+            .count() as u64
+    };
     let acknowledged = count(Type::Ok);
     let failed = count(Type::Fail);
     // Never answered counts as unknown, like `info`.
@@ -96,11 +103,18 @@ pub fn check_counter(history: &[Event]) -> Result<Report, Vec<Violation>> {
     let mut violations = Vec::new();
     let mut finals: Vec<(u32, u64)> = Vec::new();
     for op in ops.iter().filter(|op| op.invoke.f == "read") {
-        let Some(end) = op.end.filter(|e| e.kind == Type::Ok) else { continue };
+        let Some(end) = op.end.filter(|e| e.kind == Type::Ok) else {
+            continue;
+        };
         let (node, value) = (end.node.unwrap_or(0), end.value.as_u64().unwrap_or(0));
         let started = adds.iter().filter(|a| a.invoke.time < end.time).count() as u64;
         if value > started {
-            violations.push(Violation::Invented { node, value, started, time: end.time });
+            violations.push(Violation::Invented {
+                node,
+                value,
+                started,
+                time: end.time,
+            });
         }
         if op.invoke.time > last_add_end {
             // Later reads of the same node replace earlier ones.
@@ -114,14 +128,24 @@ pub fn check_counter(history: &[Event]) -> Result<Report, Vec<Violation>> {
     }
     for &(node, value) in &finals {
         if value < acknowledged || value > acknowledged + unknown {
-            violations.push(Violation::WrongTotal { node, value, acknowledged, unknown });
+            violations.push(Violation::WrongTotal {
+                node,
+                value,
+                acknowledged,
+                unknown,
+            });
         }
     }
     if finals.windows(2).any(|w| w[0].1 != w[1].1) {
         violations.push(Violation::Diverged(finals.clone()));
     }
     if violations.is_empty() {
-        Ok(Report { acknowledged, unknown, failed, final_reads: finals })
+        Ok(Report {
+            acknowledged,
+            unknown,
+            failed,
+            final_reads: finals,
+        })
     } else {
         Err(violations)
     }
@@ -134,7 +158,15 @@ mod tests {
     use serde_json::json;
 
     fn ev(process: u32, kind: Type, f: &str, value: u64, node: Option<u32>, time: u64) -> Event {
-        Event { process, kind, f: f.into(), key: None, value: json!(value), node, time }
+        Event {
+            process,
+            kind,
+            f: f.into(),
+            key: None,
+            value: json!(value),
+            node,
+            time,
+        }
     }
 
     fn history(final_value: u64) -> Vec<Event> {
@@ -171,6 +203,10 @@ mod tests {
     fn diverged_nodes_are_caught() {
         let mut h = history(2);
         h[9].value = json!(3);
-        assert!(check_counter(&h).unwrap_err().contains(&Violation::Diverged(vec![(1, 2), (2, 3)])));
+        assert!(
+            check_counter(&h)
+                .unwrap_err()
+                .contains(&Violation::Diverged(vec![(1, 2), (2, 3)]))
+        );
     }
 }

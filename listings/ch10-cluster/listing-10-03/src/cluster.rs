@@ -17,7 +17,7 @@ use tokio::process::{Child, Command};
 use tokio::time::{Instant, sleep, timeout};
 
 use crate::counter::NodeId;
-use crate::faultproxy::{ProxySpec, Proxies};
+use crate::faultproxy::{Proxies, ProxySpec};
 use crate::history::{Recorder, Type};
 
 struct NodeProcess {
@@ -48,7 +48,12 @@ impl Cluster {
     /// Starts `n` nodes running `core`, keeping their disks in `data` and
     /// the clients' history in `data/history.jsonl`. Node i reaches node j
     /// through the proxy named `i-j`.
-    pub async fn start(node_bin: &Path, n: u32, core: &str, data: &Path) -> anyhow::Result<Cluster> {
+    pub async fn start(
+        node_bin: &Path,
+        n: u32,
+        core: &str,
+        data: &Path,
+    ) -> anyhow::Result<Cluster> {
         std::fs::create_dir_all(data)?;
         let addrs = free_addresses(n)?;
         let proxies = Proxies::new();
@@ -71,7 +76,14 @@ impl Cluster {
                     .await?;
                 args.push(format!("--peer={j}={}", link.listen));
             }
-            nodes.insert(i, NodeProcess { addr: addrs[i as usize - 1], args, child: None });
+            nodes.insert(
+                i,
+                NodeProcess {
+                    addr: addrs[i as usize - 1],
+                    args,
+                    child: None,
+                },
+            );
         }
         let history = Arc::new(Recorder::create(&data.join("history.jsonl"))?);
         let mut cluster = Cluster {
@@ -97,7 +109,10 @@ impl Cluster {
             .stderr(Stdio::null())
             .kill_on_drop(true);
         die_with_parent(&mut cmd);
-        node.child = Some(cmd.spawn().with_context(|| format!("cannot start {}", self.node_bin.display()))?);
+        node.child = Some(
+            cmd.spawn()
+                .with_context(|| format!("cannot start {}", self.node_bin.display()))?,
+        );
         let url = format!("http://{}/ready", node.addr);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -143,9 +158,12 @@ impl Cluster {
     // ANCHOR_END: partition
 
     fn links(&self) -> impl Iterator<Item = (&NodeId, &NodeId)> {
-        self.nodes
-            .keys()
-            .flat_map(move |i| self.nodes.keys().filter(move |j| *j != i).map(move |j| (i, j)))
+        self.nodes.keys().flat_map(move |i| {
+            self.nodes
+                .keys()
+                .filter(move |j| *j != i)
+                .map(move |j| (i, j))
+        })
     }
 
     // ANCHOR: add

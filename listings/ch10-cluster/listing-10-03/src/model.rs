@@ -33,7 +33,11 @@ pub struct State<C: Counter> {
 pub enum Action<G> {
     Increment(NodeId),
     /// A state that `from` was in arrives at `to`.
-    Deliver { from: NodeId, to: NodeId, gossip: G },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        gossip: G,
+    },
 }
 
 // ANCHOR: model
@@ -58,7 +62,11 @@ impl<C: Counter> Model for CounterModel<C> {
         for from in ids.clone() {
             for to in ids.clone().filter(|&to| to != from) {
                 for gossip in &state.sent[from as usize - 1] {
-                    actions.push(Action::Deliver { from, to, gossip: gossip.clone() });
+                    actions.push(Action::Deliver {
+                        from,
+                        to,
+                        gossip: gossip.clone(),
+                    });
                 }
             }
         }

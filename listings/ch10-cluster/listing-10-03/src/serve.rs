@@ -116,14 +116,19 @@ pub async fn serve(
 // ANCHOR_END: serve
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM, the signal that orchestrators
-/// and this book's launcher send.
-pub async fn stop_signal() {
-    // A node that cannot install its handlers could not be stopped
+/// and this book's launcher send. The handlers are installed when this is
+/// called, not when the future is first polled: call it before telling
+/// anyone that the process is up, or an early signal kills it outright.
+pub fn stop_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // A process that cannot install its handlers could not be stopped
     // gracefully at all: failing at startup is the honest thing to do.
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("cannot install the SIGTERM handler");
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.expect("cannot install the Ctrl-C handler"),
-        _ = term.recv() => {}
+    let mut int = signal(SignalKind::interrupt()).expect("cannot install the SIGINT handler");
+    let mut term = signal(SignalKind::terminate()).expect("cannot install the SIGTERM handler");
+    async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     }
 }

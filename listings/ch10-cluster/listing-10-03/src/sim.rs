@@ -17,7 +17,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -26,7 +26,7 @@ impl Rng {
     }
     /// A number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 }
 
@@ -75,7 +75,11 @@ pub fn run<C: Counter>(seed: u64, n: usize, steps: usize) -> Result<u64, Failure
             30..50 => {
                 if let Some(node) = &nodes[i] {
                     for to in (1..=n as NodeId).filter(|&to| to != id) {
-                        net.push(Message { from: id, to, gossip: node.gossip() });
+                        net.push(Message {
+                            from: id,
+                            to,
+                            gossip: node.gossip(),
+                        });
                     }
                     trace.push(format!("node {id}: gossip {:?}", node.gossip()));
                 }
@@ -85,7 +89,11 @@ pub fn run<C: Counter>(seed: u64, n: usize, steps: usize) -> Result<u64, Failure
                 let k = rng.below(net.len());
                 let m = if rng.below(10) == 0 {
                     // Sometimes delivered and kept: a duplicate.
-                    Message { from: net[k].from, to: net[k].to, gossip: net[k].gossip.clone() }
+                    Message {
+                        from: net[k].from,
+                        to: net[k].to,
+                        gossip: net[k].gossip.clone(),
+                    }
                 } else {
                     net.swap_remove(k)
                 };
@@ -93,7 +101,13 @@ pub fn run<C: Counter>(seed: u64, n: usize, steps: usize) -> Result<u64, Failure
                 match &mut nodes[to] {
                     Some(node) if side[from] == side[to] => {
                         node.merge(&m.gossip);
-                        trace.push(format!("{} -> {}: {:?}, now {}", m.from, m.to, m.gossip, node.value()));
+                        trace.push(format!(
+                            "{} -> {}: {:?}, now {}",
+                            m.from,
+                            m.to,
+                            m.gossip,
+                            node.value()
+                        ));
                     }
                     _ => trace.push(format!("{} -> {}: lost", m.from, m.to)),
                 }

@@ -6,7 +6,11 @@ use listing_10_03::counter::{GCounter, NaiveCounter};
 use listing_10_03::sim;
 
 fn seeds() -> (u64, u64) {
-    let var = |name| std::env::var(name).ok().and_then(|v: String| v.parse().ok());
+    let var = |name| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v: String| v.parse().ok())
+    };
     match var("SEED") {
         Some(seed) => (seed, 1),
         None => (1, var("SEEDS").unwrap_or(3000)),
@@ -30,5 +34,9 @@ fn the_gcounter_survives_every_schedule() {
 #[test]
 fn the_naive_core_fails_within_a_few_seeds() {
     let failure = sim::search::<NaiveCounter>(1, 100, 3, 200).expect_err("the naive core fails");
-    assert!(failure.problem.contains("increments acknowledged"), "{}", failure.problem);
+    assert!(
+        failure.problem.contains("increments acknowledged"),
+        "{}",
+        failure.problem
+    );
 }

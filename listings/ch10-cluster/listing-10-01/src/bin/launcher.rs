@@ -127,6 +127,8 @@ fn addresses(n: u32, base_port: u16) -> anyhow::Result<Vec<SocketAddr>> {
 
 impl Cluster {
     async fn run(&mut self) -> anyhow::Result<()> {
+        // Installed first: a signal while the nodes start stops them too.
+        let mut stop = std::pin::pin!(stop_signal());
         for i in 0..self.members.len() {
             self.start(i).await?;
         }
@@ -138,27 +140,27 @@ impl Cluster {
         // Commands from a script are echoed, so that the output reads as
         // a session.
         let echo = !std::io::stdin().is_terminal();
-        let mut stop = std::pin::pin!(stop_signal());
+        let mut input_open = true;
         loop {
-            tokio::select! {
-                line = commands.recv() => match line {
-                    Some(line) => match {
-                        if echo {
-                            println!("> {line}");
-                        }
-                        self.command(&line).await
-                    } {
-                        Ok(true) => {}
-                        Ok(false) => return Ok(()),
-                        Err(e) => println!("error: {e:#}"),
-                    },
-                    // Input ended: keep the cluster up until a signal.
-                    None => commands = mpsc::channel(1).1,
-                },
+            let line = tokio::select! {
+                line = commands.recv(), if input_open => line,
                 () = &mut stop => {
                     println!("stop signal received");
                     return Ok(());
                 }
+            };
+            let Some(line) = line else {
+                // Input ended: keep the cluster up until a signal.
+                input_open = false;
+                continue;
+            };
+            if echo {
+                println!("> {line}");
+            }
+            match self.command(&line).await {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(e) => println!("error: {e:#}"),
             }
         }
     }
@@ -175,7 +177,9 @@ impl Cluster {
                 return Ok(true);
             }
             [verb, id] => (verb, id),
-            _ => bail!("cannot read {line:?}; commands: status, stop N, kill N, pause N, resume N, restart N, quit"),
+            _ => bail!(
+                "cannot read {line:?}; commands: status, stop N, kill N, pause N, resume N, restart N, quit"
+            ),
         };
         if !["stop", "kill", "pause", "resume", "restart"].contains(&verb) {
             bail!("unknown command {verb:?}");
@@ -286,7 +290,10 @@ impl Cluster {
                 (None, Some(status)) => describe(status),
                 (None, None) => "not started".into(),
             };
-            println!("node {}  http://{}  {process}  /ready: {probe}", m.id, m.addr);
+            println!(
+                "node {}  http://{}  {process}  /ready: {probe}",
+                m.id, m.addr
+            );
         }
     }
 
@@ -348,7 +355,10 @@ impl Cluster {
         let status = match timeout(STOP_WITHIN, child.wait()).await {
             Ok(status) => status?,
             Err(_) => {
-                println!("node {}: still running after {STOP_WITHIN:?}, killing it", m.id);
+                println!(
+                    "node {}: still running after {STOP_WITHIN:?}, killing it",
+                    m.id
+                );
                 child.kill().await?;
                 child.wait().await?
             }

@@ -98,18 +98,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .with_state(node.clone());
+    let stopping = {
+        let node = node.clone();
+        let signal = stop_signal();
+        async move {
+            signal.await;
+            node.ready.store(false, Ordering::Relaxed);
+        }
+    };
     // The first line on stdout is for whoever started us: where we are.
     println!("listening on http://{addr}");
     info!(%addr, peers = ?node.peers, "started");
     // Nothing to load yet; a node with state on disk reads it first.
     node.ready.store(true, Ordering::Relaxed);
-    let stopping = {
-        let node = node.clone();
-        async move {
-            stop_signal().await;
-            node.ready.store(false, Ordering::Relaxed);
-        }
-    };
     serve(listener, app, Limits::default(), stopping).await?;
     info!("stopped");
     Ok(())

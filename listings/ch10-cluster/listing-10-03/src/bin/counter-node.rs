@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use axum::routing::{get, post};
-use axum::Router;
 use clap::{Parser, ValueEnum};
 use listing_10_03::counter::{Counter, GCounter, NaiveCounter, NodeId};
 use listing_10_03::serve::{Limits, serve, stop_signal};
@@ -146,7 +146,11 @@ async fn ready<C: Counter>(State(node): State<Arc<Node<C>>>) -> StatusCode {
 /// Anti-entropy: every tick, send the whole state to every peer. A peer
 /// that is down or cut off just misses this round; a later one carries
 /// everything it missed, because the state is all there is to send.
-async fn gossip_forever<C: Counter>(node: Arc<Node<C>>, peers: Vec<(NodeId, SocketAddr)>, every: Duration) {
+async fn gossip_forever<C: Counter>(
+    node: Arc<Node<C>>,
+    peers: Vec<(NodeId, SocketAddr)>,
+    every: Duration,
+) {
     // Bounded waits: a stalled link must not hold up the next round.
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_millis(200))
@@ -162,12 +166,18 @@ async fn gossip_forever<C: Counter>(node: Arc<Node<C>>, peers: Vec<(NodeId, Sock
         };
         let mut sends = tokio::task::JoinSet::new();
         for &(peer, addr) in &peers {
-            let request = http.post(format!("http://{addr}/gossip")).json(&message).send();
-            sends.spawn(async move {
-                if let Err(e) = request.await {
-                    debug!(peer, error = %e, "gossip not delivered");
+            let request = http
+                .post(format!("http://{addr}/gossip"))
+                .json(&message)
+                .send();
+            sends.spawn(
+                async move {
+                    if let Err(e) = request.await {
+                        debug!(peer, error = %e, "gossip not delivered");
+                    }
                 }
-            }.in_current_span());
+                .in_current_span(),
+            );
         }
         while sends.join_next().await.is_some() {}
     }
@@ -217,20 +227,26 @@ async fn run<C: Counter>(args: Args) -> anyhow::Result<()> {
         .route("/value", get(value::<C>))
         .route("/gossip", post(gossip::<C>))
         .with_state(node.clone());
-    println!("listening on http://{addr}");
-    info!(%addr, durable, peers = ?args.peers, "started");
-    tokio::spawn(
-        gossip_forever(node.clone(), args.peers, Duration::from_millis(args.gossip_ms))
-            .in_current_span(),
-    );
-    node.ready.store(true, Ordering::Relaxed);
     let stopping = {
         let node = node.clone();
+        let signal = stop_signal();
         async move {
-            stop_signal().await;
+            signal.await;
             node.ready.store(false, Ordering::Relaxed);
         }
     };
+    // The first line on stdout is for whoever started us: where we are.
+    println!("listening on http://{addr}");
+    info!(%addr, durable, peers = ?args.peers, "started");
+    tokio::spawn(
+        gossip_forever(
+            node.clone(),
+            args.peers,
+            Duration::from_millis(args.gossip_ms),
+        )
+        .in_current_span(),
+    );
+    node.ready.store(true, Ordering::Relaxed);
     serve(listener, app, Limits::default(), stopping).await?;
     info!("stopped");
     Ok(())

@@ -1,0 +1,624 @@
+//! A chapter's benchmark results, rendered for both editions.
+//!
+//! A chapter describes what to show as a [`Page`]: tables of cells and line
+//! charts, whose words are keys into a labels table with an English and a
+//! Chinese text for every key. [`render`] turns the page into one include
+//! file, `NAME.md` (an HTML block per edition, of which the book's CSS shows
+//! the page's own; HTML, so that gettext leaves numbers that change with
+//! every run alone), and one SVG per figure and edition, `FIGURE.LANG.svg`.
+//! A key missing from the labels is an error, so no English text can reach
+//! the Chinese page by accident. Later chapters add a labels table and a
+//! function that builds their page; no drawing code.
+
+use anyhow::{Context, Result, bail, ensure};
+use serde_json::Value;
+
+/// The editions, in the order of the labels' texts.
+pub const LANGS: [&str; 2] = ["en", "zh-CN"];
+
+/// (key, English, Chinese); `{}` in a text is replaced by the arguments of
+/// the cell, in order.
+pub type Labels = &'static [(&'static str, &'static str, &'static str)];
+
+/// Labels every chapter's results use: the machine table and the verdicts.
+pub const COMMON: Labels = &[
+    ("cpu", "CPU", "CPU"),
+    ("cpus", "{}, {} CPUs", "{}，{} 个 CPU"),
+    ("os", "OS", "操作系统"),
+    ("rust", "Rust", "Rust"),
+    ("build", "build", "构建"),
+    ("load", "load", "负载"),
+    ("machine", "machine", "测试环境"),
+    ("value", "value", "数值"),
+    ("release", "release", "release（优化构建）"),
+    (
+        "debug_smoke",
+        "debug (smoke run: not a measurement)",
+        "debug（冒烟运行，不是测量）",
+    ),
+    ("met", "met", "达到"),
+    ("not_met", "not met", "未达到"),
+];
+
+/// One table cell (or header cell, or chart label).
+#[derive(Clone, Debug)]
+pub enum Cell {
+    /// A label, with the arguments for its `{}`s.
+    Label(&'static str, Vec<String>),
+    /// The same text in both editions (numbers, names); escaped.
+    Value(String),
+    /// A program name, set as code; escaped.
+    Code(String),
+    /// Several cells run together.
+    Join(Vec<Cell>),
+    Empty,
+}
+
+pub fn label(key: &'static str) -> Cell {
+    Cell::Label(key, Vec::new())
+}
+
+pub fn labelf(key: &'static str, args: &[String]) -> Cell {
+    Cell::Label(key, args.to_vec())
+}
+
+pub fn value(text: impl Into<String>) -> Cell {
+    Cell::Value(text.into())
+}
+
+pub struct Table {
+    pub header: Vec<Cell>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A line chart: one line per series across the same categories (x), on a
+/// logarithmic y axis (values must be positive) or a linear one from zero.
+pub struct LineChart {
+    /// The file's stem: `NAME.LANG.svg`.
+    pub name: String,
+    pub title: Cell,
+    pub x: Vec<Cell>,
+    pub y_axis: Cell,
+    /// Appended to each value in the labels and the description.
+    pub unit: &'static str,
+    pub log_y: bool,
+    pub series: Vec<(Cell, Vec<f64>)>,
+}
+
+pub struct Page {
+    /// The include file's stem: `NAME.md`.
+    pub name: String,
+    pub labels: Labels,
+    pub tables: Vec<Table>,
+    pub figures: Vec<LineChart>,
+}
+
+/// Median, smallest and largest of a set of values (e.g. one per round).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// The spread of the finite values; `None` if there are none.
+pub fn spread(values: &[f64]) -> Option<Spread> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = match n {
+        0 => return None,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    };
+    Some(Spread {
+        median,
+        min: v[0],
+        max: v[n - 1],
+    })
+}
+
+/// The numbers of a JSON array (e.g. one per round).
+pub fn numbers(v: &Value) -> Result<Vec<f64>> {
+    v.as_array()
+        .with_context(|| format!("not an array: {v}"))?
+        .iter()
+        .map(|x| x.as_f64().with_context(|| format!("not a number: {x}")))
+        .collect()
+}
+
+/// `f(a[i], b[i])` for each pair: per-round comparisons, since the two
+/// variants of one round ran under the same conditions.
+pub fn paired(a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) -> Result<Vec<f64>> {
+    ensure!(
+        a.len() == b.len() && !a.is_empty(),
+        "expected as many rounds of each variant, got {} and {}",
+        a.len(),
+        b.len()
+    );
+    Ok(a.iter().zip(b).map(|(x, y)| f(*x, *y)).collect())
+}
+
+/// A target "at most `limit`" is met when the value is known and within it.
+pub fn met(value: f64, limit: f64) -> bool {
+    value.is_finite() && value <= limit
+}
+
+/// The verdict's label.
+pub fn verdict(met: bool) -> Cell {
+    label(if met { "met" } else { "not_met" })
+}
+
+/// `123` or `12.3`: `decimals` digits after the point.
+pub fn num(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        // No "-0".
+        let s = format!("{x:.decimals$}");
+        if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+            s.trim_start_matches('-').to_string()
+        } else {
+            s
+        }
+    } else {
+        "–".into()
+    }
+}
+
+/// `median (min–max)`.
+pub fn spread_text(s: Option<Spread>, decimals: usize) -> String {
+    match s {
+        Some(s) if s.min == s.max => num(s.median, decimals),
+        Some(s) => format!(
+            "{} ({}–{})",
+            num(s.median, decimals),
+            num(s.min, decimals),
+            num(s.max, decimals)
+        ),
+        None => "–".into(),
+    }
+}
+
+/// The build profile of the suite's smoke runs.
+pub const SMOKE_PROFILE: &str = "debug (smoke run: not a measurement)";
+
+/// The machine table's rows from `results["machine"]` and
+/// `results["profile"]`, plus a description of the load.
+pub fn machine_rows(results: &Value, load: Cell) -> Vec<Vec<Cell>> {
+    let m = &results["machine"];
+    let s = |v: &Value| v.as_str().unwrap_or("unknown").to_string();
+    vec![
+        vec![
+            label("cpu"),
+            labelf("cpus", &[s(&m["cpu"]), m["cpus"].to_string()]),
+        ],
+        vec![label("os"), value(s(&m["os"]))],
+        vec![label("rust"), value(s(&m["rustc"]))],
+        vec![
+            label("build"),
+            match results["profile"].as_str() {
+                Some("release") => label("release"),
+                Some(SMOKE_PROFILE) => label("debug_smoke"),
+                _ => value(s(&results["profile"])),
+            },
+        ],
+        vec![label("load"), load],
+    ]
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl Page {
+    /// The text of a label in edition `lang` (an index into [`LANGS`]).
+    fn label(&self, lang: usize, key: &str, args: &[String]) -> Result<String> {
+        let (_, en, zh) = self
+            .labels
+            .iter()
+            .chain(COMMON)
+            .find(|(k, _, _)| *k == key)
+            .with_context(|| format!("no label {key:?} in the labels of {}", self.name))?;
+        let template = if lang == 0 { en } else { zh };
+        let mut parts = template.split("{}");
+        let mut out = escape(parts.next().unwrap_or(""));
+        let mut args = args.iter();
+        for part in parts {
+            let arg = args
+                .next()
+                .with_context(|| format!("label {key:?} needs more arguments"))?;
+            out.push_str(&escape(arg));
+            out.push_str(&escape(part));
+        }
+        ensure!(
+            args.next().is_none(),
+            "label {key:?} has fewer {{}} than arguments"
+        );
+        Ok(out)
+    }
+
+    /// A cell as (escaped) HTML.
+    fn html(&self, lang: usize, cell: &Cell) -> Result<String> {
+        Ok(match cell {
+            Cell::Label(key, args) => self.label(lang, key, args)?,
+            Cell::Value(v) => escape(v),
+            Cell::Code(c) => format!("<code>{}</code>", escape(c)),
+            Cell::Join(cells) => cells
+                .iter()
+                .map(|c| self.html(lang, c))
+                .collect::<Result<Vec<_>>>()?
+                .concat(),
+            Cell::Empty => String::new(),
+        })
+    }
+
+    /// A cell as plain text (for SVG and alt texts): no markup, escaped.
+    fn plain(&self, lang: usize, cell: &Cell) -> Result<String> {
+        Ok(match cell {
+            Cell::Code(c) => escape(c),
+            Cell::Join(cells) => cells
+                .iter()
+                .map(|c| self.plain(lang, c))
+                .collect::<Result<Vec<_>>>()?
+                .concat(),
+            other => self.html(lang, other)?,
+        })
+    }
+}
+
+/// The include file and the figures: (file name, contents).
+pub fn render(page: &Page) -> Result<Vec<(String, String)>> {
+    let mut md = String::new();
+    let mut files = Vec::new();
+    for (lang, code) in LANGS.iter().enumerate() {
+        md.push_str(&format!("<div class=\"bench-results\" lang=\"{code}\">\n"));
+        for table in &page.tables {
+            md.push_str("<table>\n");
+            if !table.header.is_empty() {
+                md.push_str("<thead><tr>");
+                for cell in &table.header {
+                    md.push_str(&format!("<th>{}</th>", page.html(lang, cell)?));
+                }
+                md.push_str("</tr></thead>\n");
+            }
+            md.push_str("<tbody>\n");
+            for row in &table.rows {
+                md.push_str("<tr>");
+                for cell in row {
+                    md.push_str(&format!("<td>{}</td>", page.html(lang, cell)?));
+                }
+                md.push_str("</tr>\n");
+            }
+            md.push_str("</tbody>\n</table>\n");
+        }
+        for chart in &page.figures {
+            let title = page.plain(lang, &chart.title)?;
+            md.push_str(&format!(
+                "<p><img src=\"bench/{}.{code}.svg\" alt=\"{title}\"></p>\n",
+                chart.name
+            ));
+            files.push((
+                format!("{}.{code}.svg", chart.name),
+                line_chart(page, lang, chart)?,
+            ));
+        }
+        md.push_str("</div>\n");
+    }
+    files.insert(0, (format!("{}.md", page.name), md));
+    Ok(files)
+}
+
+/// Line colours and dash patterns, told apart without colour too.
+const STYLES: [(&str, &str, &str); 4] = [
+    ("#3b6ea5", "", "circle"),
+    ("#c0504d", "6 4", "square"),
+    ("#4f8a3c", "2 3", "circle"),
+    ("#8064a2", "8 3 2 3", "square"),
+];
+
+/// The chart as plain SVG, drawn by hand (it needs no more; a plotting crate
+/// such as plotters is the tool for anything richer). On a white card with
+/// dark text, like the chapter 9 figures: an `<img>` does not inherit the
+/// page's colours, so this is what stays readable on the dark themes.
+fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
+    ensure!(!chart.x.is_empty(), "chart {} has no categories", chart.name);
+    for (_, values) in &chart.series {
+        ensure!(
+            values.len() == chart.x.len(),
+            "chart {}: a series has {} values for {} categories",
+            chart.name,
+            values.len(),
+            chart.x.len()
+        );
+    }
+    let title = page.plain(lang, &chart.title)?;
+    let x_labels: Vec<String> = chart
+        .x
+        .iter()
+        .map(|c| page.plain(lang, c))
+        .collect::<Result<_>>()?;
+    let names: Vec<String> = chart
+        .series
+        .iter()
+        .map(|(c, _)| page.plain(lang, c))
+        .collect::<Result<_>>()?;
+    let y_axis = page.plain(lang, &chart.y_axis)?;
+    let sep = if lang == 0 { ", " } else { "，" };
+    let desc = chart
+        .series
+        .iter()
+        .zip(&names)
+        .map(|((_, values), name)| {
+            let points = x_labels
+                .iter()
+                .zip(values)
+                .map(|(x, v)| format!("{x} {} {}", num(*v, 0), chart.unit))
+                .collect::<Vec<_>>()
+                .join(sep);
+            format!("{name}: {points}")
+        })
+        .collect::<Vec<_>>()
+        .join(if lang == 0 { "; " } else { "；" });
+
+    let (width, height) = (560.0, 320.0);
+    let (left, right, top, bottom) = (70.0, 40.0, 64.0, 44.0);
+    let (plot_w, plot_h) = (width - left - right, height - top - bottom);
+    let finite = chart
+        .series
+        .iter()
+        .flat_map(|(_, v)| v)
+        .copied()
+        .filter(|v| v.is_finite() && (!chart.log_y || *v > 0.0));
+    let (lo, hi) = finite.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let ticks: Vec<f64>;
+    let (y_lo, y_hi);
+    if chart.log_y {
+        let lo = if lo.is_finite() { lo } else { 1.0 };
+        let hi = if hi > 0.0 { hi } else { 10.0 };
+        y_lo = 10f64.powf(lo.log10().floor());
+        y_hi = 10f64.powf(hi.log10().ceil()).max(y_lo * 10.0);
+        let mut t = Vec::new();
+        let mut decade = y_lo;
+        while decade <= y_hi * 1.0001 {
+            for m in [1.0, 2.0, 5.0] {
+                if decade * m <= y_hi * 1.0001 {
+                    t.push(decade * m);
+                }
+            }
+            decade *= 10.0;
+        }
+        ticks = t;
+    } else {
+        y_lo = 0.0;
+        let step = nice_step(hi.max(1e-9) / 5.0);
+        y_hi = (hi / step).ceil().max(1.0) * step;
+        ticks = (0..=((y_hi / step).round() as usize))
+            .map(|i| i as f64 * step)
+            .collect();
+    }
+    let y = |v: f64| -> f64 {
+        let f = if chart.log_y {
+            (v.log10() - y_lo.log10()) / (y_hi.log10() - y_lo.log10())
+        } else {
+            (v - y_lo) / (y_hi - y_lo)
+        };
+        top + plot_h * (1.0 - f)
+    };
+    let step_x = plot_w / chart.x.len() as f64;
+    let x = |i: usize| left + step_x * (i as f64 + 0.5);
+
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" role=\"img\" \
+         font-family=\"sans-serif, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei'\" \
+         font-size=\"12\" fill=\"#222\">\n\
+         <title>{title}</title>\n<desc>{desc}</desc>\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{left}\" y=\"20\" font-size=\"14\">{title}</text>\n"
+    );
+    // Legend, under the title.
+    let mut lx = left;
+    for (i, name) in names.iter().enumerate() {
+        let (colour, dash, _) = STYLES[i % STYLES.len()];
+        svg.push_str(&format!(
+            "<line x1=\"{lx}\" y1=\"38\" x2=\"{:.1}\" y2=\"38\" stroke=\"{colour}\" stroke-width=\"2.5\"{}/>\
+             <text x=\"{:.1}\" y=\"42\">{name}</text>\n",
+            lx + 28.0,
+            dash_attr(dash),
+            lx + 34.0,
+        ));
+        lx += 34.0 + 8.0 * name.chars().count() as f64 + 30.0;
+    }
+    // Grid and y axis.
+    for t in &ticks {
+        let ty = y(*t);
+        svg.push_str(&format!(
+            "<line x1=\"{left}\" y1=\"{ty:.1}\" x2=\"{:.1}\" y2=\"{ty:.1}\" stroke=\"#ddd\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#555\">{}</text>\n",
+            left + plot_w,
+            left - 6.0,
+            ty + 4.0,
+            num(*t, if *t < 1.0 { 1 } else { 0 }),
+        ));
+    }
+    svg.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{:.1}\" stroke=\"#555\"/>\
+         <line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#555\"/>\n\
+         <text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">{y_axis}</text>\n",
+        top + plot_h,
+        top + plot_h,
+        left + plot_w,
+        top + plot_h,
+        top + plot_h / 2.0,
+    ));
+    for (i, name) in x_labels.iter().enumerate() {
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{name}</text>\n",
+            x(i),
+            top + plot_h + 20.0
+        ));
+    }
+    // The lines, their points and values: the first series' values left of
+    // the points, the others' right of them.
+    for (s, (_, values)) in chart.series.iter().enumerate() {
+        let (colour, dash, marker) = STYLES[s % STYLES.len()];
+        let points: Vec<(f64, f64, f64)> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite() && (!chart.log_y || **v > 0.0))
+            .map(|(i, v)| (x(i), y(*v), *v))
+            .collect();
+        let path = points
+            .iter()
+            .map(|(px, py, _)| format!("{px:.1},{py:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        svg.push_str(&format!(
+            "<polyline points=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2.5\"{}/>\n",
+            dash_attr(dash)
+        ));
+        for (px, py, v) in points {
+            match marker {
+                "circle" => svg.push_str(&format!(
+                    "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"4\" fill=\"{colour}\"/>"
+                )),
+                _ => svg.push_str(&format!(
+                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"{colour}\"/>",
+                    px - 4.0,
+                    py - 4.0
+                )),
+            }
+            let (tx, anchor) = if s == 0 {
+                (px - 8.0, "end")
+            } else {
+                (px + 8.0, "start")
+            };
+            svg.push_str(&format!(
+                "<text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>\n",
+                py + 4.0,
+                num(v, 0)
+            ));
+        }
+    }
+    svg.push_str("</svg>\n");
+    Ok(svg)
+}
+
+fn dash_attr(dash: &str) -> String {
+    if dash.is_empty() {
+        String::new()
+    } else {
+        format!(" stroke-dasharray=\"{dash}\"")
+    }
+}
+
+/// 1, 2 or 5 times a power of ten, at least `rough`.
+fn nice_step(rough: f64) -> f64 {
+    let decade = 10f64.powf(rough.log10().floor());
+    for m in [1.0, 2.0, 5.0, 10.0] {
+        if decade * m >= rough {
+            return decade * m;
+        }
+    }
+    decade * 10.0
+}
+
+/// Compares what `render` makes with the files in `dir`; the error names
+/// the first file that differs and says how to make it again.
+pub fn check(dir: &std::path::Path, files: &[(String, String)], regenerate: &str) -> Result<()> {
+    for (name, expected) in files {
+        let path = dir.join(name);
+        let actual = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {} ({regenerate})", path.display()))?;
+        if actual != *expected {
+            bail!(
+                "{} is not what the committed results render to: {regenerate}",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads() {
+        let s = spread(&[3.0, 1.0, 10.0]).unwrap();
+        assert_eq!((s.median, s.min, s.max), (3.0, 1.0, 10.0));
+        assert_eq!(spread(&[1.0, 4.0]).unwrap().median, 2.5);
+        assert_eq!(spread(&[f64::NAN, 2.0]).unwrap().median, 2.0);
+        assert_eq!(spread(&[]), None);
+        assert_eq!(spread_text(spread(&[80.4, 70.0, 95.6]), 0), "80 (70–96)");
+        assert_eq!(spread_text(spread(&[5.0]), 1), "5.0");
+        assert_eq!(spread_text(None, 0), "–");
+        assert_eq!(num(-0.2, 0), "0");
+    }
+
+    #[test]
+    fn pairs_and_verdicts() {
+        let added = paired(&[100.0, 110.0], &[150.0, 300.0], |d, p| p - d).unwrap();
+        assert_eq!(added, [50.0, 190.0]);
+        assert!(paired(&[1.0], &[1.0, 2.0], |d, p| p - d).is_err());
+        assert!(met(100.0, 100.0));
+        assert!(!met(100.5, 100.0));
+        assert!(!met(f64::NAN, 100.0));
+    }
+
+    const LABELS: Labels = &[
+        ("thing", "thing", "东西"),
+        ("n", "{} of {}", "{} / {}"),
+    ];
+
+    fn page(label_key: &'static str) -> Page {
+        Page {
+            name: "test".into(),
+            labels: LABELS,
+            tables: vec![Table {
+                header: vec![label(label_key), label("value")],
+                rows: vec![vec![
+                    Cell::Join(vec![value("a<b "), Cell::Code("x".into())]),
+                    labelf("n", &["1".into(), "2".into()]),
+                ]],
+            }],
+            figures: vec![LineChart {
+                name: "test-lines".into(),
+                title: label("thing"),
+                x: vec![value("p50"), value("p99")],
+                y_axis: label("value"),
+                unit: "µs",
+                log_y: true,
+                series: vec![(label("thing"), vec![50.0, 900.0])],
+            }],
+        }
+    }
+
+    #[test]
+    fn renders_both_editions() {
+        let files = render(&page("thing")).unwrap();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["test.md", "test-lines.en.svg", "test-lines.zh-CN.svg"]
+        );
+        let md = &files[0].1;
+        let (en, zh) = md.split_once("<div class=\"bench-results\" lang=\"zh-CN\">").unwrap();
+        assert!(en.contains("<th>thing</th>") && en.contains("1 of 2"));
+        assert!(zh.contains("<th>东西</th>") && zh.contains("1 / 2"));
+        assert!(!zh.contains("thing") && !zh.contains(" of "));
+        assert!(md.contains("a&lt;b <code>x</code>"));
+        assert!(zh.contains("<img src=\"bench/test-lines.zh-CN.svg\" alt=\"东西\">"));
+        let svg = &files[2].1;
+        assert!(svg.contains("<title>东西</title>"));
+        assert!(svg.contains("<desc>东西: p50 50 µs，p99 900 µs</desc>"));
+    }
+
+    #[test]
+    fn a_missing_label_is_an_error() {
+        assert!(render(&page("no such label")).is_err());
+    }
+}
