@@ -36,6 +36,8 @@ pub const COMMON: Labels = &[
         "debug (smoke run: not a measurement)",
         "debug（冒烟运行，不是测量）",
     ),
+    ("open", " (", "（"),
+    ("close", ")", "）"),
     ("met", "met", "达到"),
     ("not_met", "not met", "未达到"),
 ];
@@ -152,12 +154,13 @@ pub fn verdict(met: bool) -> Cell {
 /// `123` or `12.3`: `decimals` digits after the point.
 pub fn num(x: f64, decimals: usize) -> String {
     if x.is_finite() {
-        // No "-0".
         let s = format!("{x:.decimals$}");
-        if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
-            s.trim_start_matches('-').to_string()
-        } else {
-            s
+        match s.strip_prefix('-') {
+            // No "-0".
+            Some(digits) if digits.chars().all(|c| c == '0' || c == '.') => digits.to_string(),
+            // A minus sign, not a hyphen: "−59 (−467–1940)".
+            Some(digits) => format!("\u{2212}{digits}"),
+            None => s,
         }
     } else {
         "–".into()
@@ -323,7 +326,11 @@ const STYLES: [(&str, &str, &str); 4] = [
 /// dark text, like the chapter 9 figures: an `<img>` does not inherit the
 /// page's colours, so this is what stays readable on the dark themes.
 fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
-    ensure!(!chart.x.is_empty(), "chart {} has no categories", chart.name);
+    ensure!(
+        !chart.x.is_empty(),
+        "chart {} has no categories",
+        chart.name
+    );
     for (_, values) in &chart.series {
         ensure!(
             values.len() == chart.x.len(),
@@ -371,7 +378,9 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
         .flat_map(|(_, v)| v)
         .copied()
         .filter(|v| v.is_finite() && (!chart.log_y || *v > 0.0));
-    let (lo, hi) = finite.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = finite.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
     let ticks: Vec<f64>;
     let (y_lo, y_hi);
     if chart.log_y {
@@ -460,8 +469,9 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
             top + plot_h + 20.0
         ));
     }
-    // The lines, their points and values: the first series' values left of
-    // the points, the others' right of them.
+    // The lines, their points and values: the first series' values below
+    // right of the points, the others' above left of them (off the lines
+    // of rising percentiles).
     for (s, (_, values)) in chart.series.iter().enumerate() {
         let (colour, dash, marker) = STYLES[s % STYLES.len()];
         let points: Vec<(f64, f64, f64)> = values
@@ -490,14 +500,13 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
                     py - 4.0
                 )),
             }
-            let (tx, anchor) = if s == 0 {
-                (px - 8.0, "end")
+            let (tx, ty, anchor) = if s == 0 {
+                (px + 6.0, py + 16.0, "start")
             } else {
-                (px + 8.0, "start")
+                (px - 6.0, py - 8.0, "end")
             };
             svg.push_str(&format!(
-                "<text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>\n",
-                py + 4.0,
+                "<text x=\"{tx:.1}\" y=\"{ty:.1}\" text-anchor=\"{anchor}\">{}</text>\n",
                 num(v, 0)
             ));
         }
@@ -557,6 +566,7 @@ mod tests {
         assert_eq!(spread_text(spread(&[5.0]), 1), "5.0");
         assert_eq!(spread_text(None, 0), "–");
         assert_eq!(num(-0.2, 0), "0");
+        assert_eq!(spread_text(spread(&[-5.0, 3.0, -1.0]), 0), "−1 (−5–3)");
     }
 
     #[test]
@@ -569,10 +579,7 @@ mod tests {
         assert!(!met(f64::NAN, 100.0));
     }
 
-    const LABELS: Labels = &[
-        ("thing", "thing", "东西"),
-        ("n", "{} of {}", "{} / {}"),
-    ];
+    const LABELS: Labels = &[("thing", "thing", "东西"), ("n", "{} of {}", "{} / {}")];
 
     fn page(label_key: &'static str) -> Page {
         Page {
@@ -606,7 +613,9 @@ mod tests {
             ["test.md", "test-lines.en.svg", "test-lines.zh-CN.svg"]
         );
         let md = &files[0].1;
-        let (en, zh) = md.split_once("<div class=\"bench-results\" lang=\"zh-CN\">").unwrap();
+        let (en, zh) = md
+            .split_once("<div class=\"bench-results\" lang=\"zh-CN\">")
+            .unwrap();
         assert!(en.contains("<th>thing</th>") && en.contains("1 of 2"));
         assert!(zh.contains("<th>东西</th>") && zh.contains("1 / 2"));
         assert!(!zh.contains("thing") && !zh.contains(" of "));

@@ -427,6 +427,7 @@ where
             }
         }
 
+        // ANCHOR: select
         let n = tokio::select! {
             end = expire(deadline) => return Ok(end),
             changed = toxics.changed() => match changed {
@@ -435,6 +436,7 @@ where
             },
             read = reader.read(&mut buf), if !stalled => read?,
         };
+        // ANCHOR_END: select
         if n == 0 {
             writer.shutdown().await?; // pass the half-close on
             return Ok(End::Eof);
