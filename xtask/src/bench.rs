@@ -10,7 +10,8 @@
 //! (src/bench/) are rendered from that file, and the suite checks that they
 //! still are. `--smoke` runs everything once, briefly, on the debug build,
 //! into target/bench-smoke/, so that the harness never rots; it asserts
-//! nothing about speed.
+//! nothing about speed. The smoke run does chapter 10's proxy benchmark
+//! (`cargo xtask bench proxy`, bench_proxy.rs) too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
