@@ -45,7 +45,7 @@ struct Args {
 const READY_WITHIN: Duration = Duration::from_secs(10);
 const STOP_WITHIN: Duration = Duration::from_secs(5);
 /// How long a status probe waits for `/ready`.
-const PROBE_WITHIN: Duration = Duration::from_millis(300);
+const PROBE_WITHIN: Duration = Duration::from_secs(1);
 
 struct Member {
     id: u32,
@@ -196,7 +196,10 @@ impl Cluster {
             "pause" => self.signal(i, libc::SIGSTOP, "SIGSTOP").await?,
             "resume" => self.signal(i, libc::SIGCONT, "SIGCONT").await?,
             _restart => {
-                self.stop(i).await?;
+                self.reap(i);
+                if self.members[i].child.is_some() {
+                    self.stop(i).await?;
+                }
                 self.start(i).await?;
             }
         }
@@ -328,7 +331,14 @@ impl Cluster {
             libc::SIGSTOP => m.paused = true,
             libc::SIGCONT => m.paused = false,
             // The kernel ends the process at once; wait until it has.
-            libc::SIGKILL => self.stop(i).await?,
+            libc::SIGKILL => {
+                if let Some(mut child) = m.child.take() {
+                    let status = child.wait().await?;
+                    m.ended = Some(status);
+                    m.paused = false;
+                    println!("node {}: {}", m.id, describe(status));
+                }
+            }
             _ => {}
         }
         Ok(())
