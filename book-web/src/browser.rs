@@ -443,7 +443,7 @@ fn collect_pages(dir: &Path, base: &str, out: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-async fn start_chromedriver() -> Result<(Child, String)> {
+pub(crate) async fn start_chromedriver() -> Result<(Child, String)> {
     // Ask the OS for a free port, then give it to chromedriver.
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -469,7 +469,7 @@ async fn start_chromedriver() -> Result<(Child, String)> {
     Ok((driver, url))
 }
 
-async fn connect(driver_url: &str, profile: &Path) -> Result<Client> {
+pub(crate) async fn connect(driver_url: &str, profile: &Path) -> Result<Client> {
     let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
     args.push(format!("--user-data-dir={}", profile.display()));
     let caps = json!({
@@ -522,13 +522,13 @@ async fn logs(client: &Client, kind: &'static str) -> Result<Vec<Value>> {
     Ok(value.as_array().cloned().unwrap_or_default())
 }
 
-async fn eval<T: serde::de::DeserializeOwned>(client: &Client, script: &str) -> Result<T> {
+pub(crate) async fn eval<T: serde::de::DeserializeOwned>(client: &Client, script: &str) -> Result<T> {
     let value = client.execute(script, vec![]).await?;
     serde_json::from_value(value.clone()).map_err(|e| anyhow!("script returned {value}: {e}"))
 }
 
 /// Waits until a JavaScript expression is true.
-async fn wait_for(client: &Client, expression: &str) -> Result<()> {
+pub(crate) async fn wait_for(client: &Client, expression: &str) -> Result<()> {
     wait_until(client, &format!("return Boolean({expression})")).await
 }
 

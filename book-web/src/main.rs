@@ -6,6 +6,7 @@
 //!   with fantoccini, against the book served on loopback.
 
 mod browser;
+mod measure;
 mod server;
 
 use std::path::PathBuf;
@@ -39,6 +40,18 @@ enum Command {
         #[arg(long)]
         screenshots: PathBuf,
     },
+    /// Print what a reader downloads to open each PAGE of the book built in
+    /// DIR (headless Chromium, nothing cached): requests and bytes.
+    Measure {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Serve gzip-compressed, as `cargo xtask serve` does.
+        #[arg(long)]
+        compress: bool,
+        /// Paths under DIR, e.g. en/index.html.
+        #[arg(required = true)]
+        pages: Vec<String>,
+    },
 }
 
 #[tokio::main]
@@ -50,5 +63,10 @@ async fn main() -> Result<()> {
             generation_file,
         } => server::serve_with_reload(dir, port, generation_file).await,
         Command::BrowserTest { dir, screenshots } => browser::run(dir, screenshots).await,
+        Command::Measure {
+            dir,
+            compress,
+            pages,
+        } => measure::run(dir, pages, compress).await,
     }
 }

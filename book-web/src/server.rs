@@ -25,6 +25,19 @@ pub fn static_router(dir: PathBuf) -> Router {
     Router::new().fallback_service(ServeDir::new(dir))
 }
 
+/// The router with its answers gzip-compressed for a browser that accepts
+/// it (tower-http's defaults: not images, not tiny bodies), except fonts,
+/// which WOFF2 already compresses. Gzip only: browsers offer Brotli and
+/// zstd only over HTTPS, and the book is served on plain HTTP.
+pub fn compressed(router: Router) -> Router {
+    use tower_http::compression::{
+        CompressionLayer, Predicate,
+        predicate::{DefaultPredicate, NotForContentType},
+    };
+    let predicate = DefaultPredicate::new().and(NotForContentType::const_new("font/"));
+    router.layer(CompressionLayer::new().compress_when(predicate))
+}
+
 pub async fn serve_with_reload(dir: PathBuf, port: u16, generation_file: PathBuf) -> Result<()> {
     let app = static_router(dir)
         .route(

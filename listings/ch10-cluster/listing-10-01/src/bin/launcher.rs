@@ -127,7 +127,8 @@ fn addresses(n: u32, base_port: u16) -> anyhow::Result<Vec<SocketAddr>> {
 
 impl Cluster {
     async fn run(&mut self) -> anyhow::Result<()> {
-        // Installed first: a signal while the nodes start stops them too.
+        // Installed first, so that a signal that comes while the nodes
+        // start is not lost: it is acted on once they are up.
         let mut stop = std::pin::pin!(stop_signal());
         for i in 0..self.members.len() {
             self.start(i).await?;

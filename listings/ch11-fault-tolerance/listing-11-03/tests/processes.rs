@@ -1,0 +1,172 @@
+//! The bank node as a process: the scenario's verdicts, and each promise of
+//! the key table tested on its own.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+fn data(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Starts a node; returns it with its address.
+async fn node(dir: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bank-node"))
+        .arg(format!("--data={}", dir.display()))
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let stdout = child.stdout.take().unwrap();
+    BufReader::new(stdout).read_line(&mut first).await.unwrap();
+    let addr = first
+        .trim()
+        .trim_start_matches("listening on http://")
+        .to_string();
+    (child, addr)
+}
+
+async fn transfer(http: &reqwest::Client, addr: &str, key: &str, amount: u64) -> (u16, Value) {
+    let r = http
+        .post(format!("http://{addr}/transfer"))
+        .header("idempotency-key", key)
+        .json(&json!({ "from": "alice", "to": "bob", "amount": amount }))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_naive_client_charges_twice_and_the_keyed_one_does_not() {
+    let out = Command::new(env!("CARGO_BIN_EXE_bank-scenario"))
+        .arg(format!("--data={}", data("scenario").display()))
+        .arg(format!("--node-bin={}", env!("CARGO_BIN_EXE_bank-node")))
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let (naive, keyed) = text.split_once("== client: with").unwrap();
+    assert!(
+        naive.contains("check: FAILED") && naive.contains("charged twice"),
+        "{naive}"
+    );
+    assert!(
+        naive.contains("the node died"),
+        "the crash was injected: {naive}"
+    );
+    assert!(keyed.contains("check: ok"), "{keyed}");
+}
+
+#[tokio::test]
+async fn a_key_reused_for_another_transfer_is_refused_and_a_repeat_is_replayed() {
+    let dir = data("keys");
+    let (_node, addr) = node(&dir, &[]).await;
+    let http = reqwest::Client::new();
+    let (status, first) = transfer(&http, &addr, "k1", 10).await;
+    assert_eq!(status, 200);
+    assert_eq!(transfer(&http, &addr, "k1", 10).await, (200, first));
+    let (status, body) = transfer(&http, &addr, "k1", 11).await;
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("different transfer")
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_acknowledged_before_a_kill_survives_with_its_key() {
+    let dir = data("kill");
+    let (mut node1, addr) = node(&dir, &[]).await;
+    let http = reqwest::Client::new();
+    assert_eq!(transfer(&http, &addr, "k1", 10).await.0, 200);
+    node1.kill().await.unwrap(); // SIGKILL: nothing is flushed on the way out
+    node1.wait().await.unwrap();
+    let (_node2, addr) = node(&dir, &[&format!("--listen={addr}")]).await;
+    let balances: Value = http
+        .get(format!("http://{addr}/balances"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(balances, json!({ "alice": 990, "bob": 1010 }));
+    // The key came back from the log too: the retry changes nothing.
+    let (status, _) = transfer(&http, &addr, "k1", 10).await;
+    assert_eq!(status, 200);
+    let balances: Value = http
+        .get(format!("http://{addr}/balances"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(balances["alice"], 990);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_with_a_message() {
+    let dir = data("bad");
+    let (_node, addr) = node(&dir, &[]).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("http://{addr}/transfer"))
+        .header("idempotency-key", "x".repeat(200))
+        .json(&json!({ "from": "alice", "to": "bob", "amount": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = http
+        .post(format!("http://{addr}/transfer"))
+        .header("content-type", "application/json")
+        .body("{\"from\": \"alice\"")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    let (status, body) = transfer(&http, &addr, "k2", 5000).await;
+    assert_eq!(
+        (status, body["outcome"].as_str()),
+        (409, Some("insufficient_funds"))
+    );
+}
+
+#[tokio::test]
+async fn a_repeat_while_the_first_is_in_flight_gets_409() {
+    let dir = data("in-flight");
+    let (_node, addr) = node(&dir, &["--slow-disk-ms=600"]).await;
+    let http = reqwest::Client::new();
+    let first = tokio::spawn({
+        let (http, addr) = (http.clone(), addr.clone());
+        async move { transfer(&http, &addr, "k1", 10).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let (status, body) = transfer(&http, &addr, "k1", 10).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("in progress"));
+    assert_eq!(first.await.unwrap().0, 200);
+    // Applied once: the 409 changed nothing.
+    let balances: Value = http
+        .get(format!("http://{addr}/balances"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(balances["alice"], 990);
+}
