@@ -1,6 +1,7 @@
-// The hello server of Listing 3-1, in Go, as the article meant it: an
-// http.Server with timeouts, listening on loopback, reporting its errors,
-// and shutting down gracefully on Ctrl-C.
+// The hello server of Listing 3-1, in Go, as the article meant it, with the
+// same bounds as the Rust server: an http.Server with its four timeouts, a
+// 503 for a handler that overruns, a cap on request bodies, a graceful
+// shutdown on Ctrl-C or SIGTERM with a deadline, and every error reported.
 package main
 
 import (
@@ -11,58 +12,101 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 )
+
+// limits are the bounds of Listing 3-1.
+type limits struct {
+	head, handler, drain time.Duration
+	bodyBytes            int64
+}
+
+var defaultLimits = limits{
+	head:      5 * time.Second,
+	handler:   10 * time.Second,
+	bodyBytes: 64 << 10,
+	drain:     5 * time.Second,
+}
 
 func hello(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, "Hello, World!")
 }
 
 func main() {
-	if err := run(); err != nil {
+	addr := "127.0.0.1:8080"
+	if len(os.Args) > 1 {
+		addr = os.Args[1]
+	}
+	if err := run(addr); err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	addr := "127.0.0.1:8080"
-	if len(os.Args) > 1 {
-		addr = os.Args[1]
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", hello)
-	server := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-	}
+func run(addr string) error {
+	// Before the server says it is up, so that no signal is missed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	listener, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
 	fmt.Printf("listening on http://%s\n", listener.Addr())
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", hello)
+	if err := serve(ctx, listener, mux, defaultLimits); err != nil {
+		return err
+	}
+	fmt.Println("stopped")
+	return nil
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+// serve serves handler until ctx is done, then lets the open connections
+// finish for at most l.drain.
+func serve(ctx context.Context, listener net.Listener, handler http.Handler, l limits) error {
+	server := &http.Server{
+		// 503 after l.handler, and 413 for a body over l.bodyBytes.
+		Handler:           http.TimeoutHandler(limitBody(handler, l.bodyBytes), l.handler, ""),
+		ReadHeaderTimeout: l.head,
+		IdleTimeout:       l.head,
+		ReadTimeout:       l.handler,
+		// Longer than the handler's bound, so that its 503 can be sent.
+		WriteTimeout: l.handler + time.Second,
+	}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
-
 	select {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
 	fmt.Println("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	drainCtx, cancel := context.WithTimeout(context.Background(), l.drain)
 	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil {
+	err := server.Shutdown(drainCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		fmt.Printf("connections still open after %v: leaving them\n", l.drain)
+		err = server.Close()
+	}
+	if err != nil {
 		return err
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	fmt.Println("stopped")
 	return nil
+}
+
+// limitBody answers 413 to a body declared too large, and makes reading
+// one that turns out too large fail.
+func limitBody(next http.Handler, max int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
 }

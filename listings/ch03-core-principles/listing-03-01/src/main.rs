@@ -79,7 +79,8 @@ pub async fn serve(listener: TcpListener, app: Router, limits: &Limits, stop: im
             limits.handler,
         ));
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.head);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.head);
     let graceful = GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
     loop {
@@ -102,8 +103,14 @@ pub async fn serve(listener: TcpListener, app: Router, limits: &Limits, stop: im
     }
     drop(listener);
     println!("shutting down");
-    if tokio::time::timeout(limits.drain, graceful.shutdown()).await.is_err() {
-        println!("connections still open after {:?}: leaving them", limits.drain);
+    if tokio::time::timeout(limits.drain, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        println!(
+            "connections still open after {:?}: leaving them",
+            limits.drain
+        );
     }
 }
 

@@ -27,11 +27,13 @@ const SMALL: Limits = Limits {
 fn app() -> Router {
     Router::new()
         .route("/", get(|| async { "Hello, World!" }))
-        .route("/stuck", get(|| std::future::pending::<()>()))
+        .route("/stuck", get(std::future::pending::<()>))
 }
 
 /// Starts `serve` on a free port; send on the returned channel to stop it.
-async fn start(limits: &'static Limits) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+async fn start(
+    limits: &'static Limits,
+) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -85,7 +87,8 @@ async fn a_head_sent_one_byte_a_second_is_cut_off_at_the_bound() {
         "the trickled request was served"
     );
     assert!(
-        elapsed >= SMALL.head - Duration::from_millis(100) && elapsed < SMALL.head + Duration::from_secs(2),
+        elapsed >= SMALL.head - Duration::from_millis(100)
+            && elapsed < SMALL.head + Duration::from_secs(2),
         "closed after {elapsed:?}, the bound is {:?}",
         SMALL.head
     );
@@ -104,7 +107,8 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_bound() {
     assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
     assert!(text.ends_with("Hello, World!"), "{text}");
     assert!(
-        elapsed >= SMALL.head - Duration::from_millis(100) && elapsed < SMALL.head + Duration::from_secs(2),
+        elapsed >= SMALL.head - Duration::from_millis(100)
+            && elapsed < SMALL.head + Duration::from_secs(2),
         "the idle connection was closed after {elapsed:?}, the bound is {:?}",
         SMALL.head
     );
@@ -138,7 +142,8 @@ async fn a_handler_that_overruns_gets_503_at_the_bound() {
     let elapsed = start.elapsed();
     assert_eq!(status, "HTTP/1.1 503 Service Unavailable");
     assert!(
-        elapsed >= SMALL.handler - Duration::from_millis(100) && elapsed < SMALL.handler + Duration::from_secs(1),
+        elapsed >= SMALL.handler - Duration::from_millis(100)
+            && elapsed < SMALL.handler + Duration::from_secs(1),
         "503 after {elapsed:?}, the bound is {:?}",
         SMALL.handler
     );
@@ -178,7 +183,10 @@ async fn the_program_stops_on_sigterm_with_a_connection_open() {
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = out.next_line().await.unwrap().unwrap();
-    let addr = first.strip_prefix("listening on http://").unwrap().to_string();
+    let addr = first
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .to_string();
     // A client in the middle of its request head.
     let mut stream = TcpStream::connect(&addr).await.unwrap();
     stream.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();

@@ -47,11 +47,12 @@ async fn main() {
     for _ in 0..TASKS {
         let shared = shared.clone();
         tasks.spawn(async move {
-            // A tokio RwLock guard may be held across an .await; a
-            // std::sync guard must not be (it would block the thread).
-            let value = shared.read().await;
+            // Copy the value out; the guard is dropped at the end of this
+            // statement, before the next .await. Held across it, it would
+            // keep every writer waiting while this task sleeps.
+            let value = *shared.read().await;
             tokio::time::sleep(Duration::from_millis(1)).await;
-            *value
+            value
         });
     }
     let mut seen = Vec::new();
