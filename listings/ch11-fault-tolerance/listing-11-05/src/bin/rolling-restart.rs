@@ -6,7 +6,7 @@
 //! client; drained replicas and a client that sends a failed idempotent
 //! request to the next replica.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -86,7 +86,7 @@ fn show(o: &Outcome) -> String {
 }
 
 // ANCHOR: run
-async fn run(bin: &PathBuf, how: Stop, retry_elsewhere: bool) -> anyhow::Result<()> {
+async fn run(bin: &Path, how: Stop, retry_elsewhere: bool) -> anyhow::Result<()> {
     let addrs: Vec<String> = (0..3)
         .map(|_| {
             Ok(std::net::TcpListener::bind("127.0.0.1:0")?
