@@ -96,7 +96,7 @@ async fn run(bin: &Path, how: Stop, retry_elsewhere: bool) -> anyhow::Result<()>
         .collect::<anyhow::Result<_>>()?;
     let urls = addrs.iter().map(|a| format!("http://{a}")).collect();
     let mut cluster = Cluster {
-        bin: bin.clone(),
+        bin: bin.to_path_buf(),
         addrs,
         children: vec![None, None, None],
     };
