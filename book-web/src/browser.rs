@@ -48,7 +48,8 @@ pub async fn run(dir: PathBuf, screenshots: PathBuf) -> Result<()> {
         .with_context(|| format!("no built book at {}", dir.display()))?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let origin = format!("http://{}", listener.local_addr()?);
-    let app = static_router(dir.clone());
+    // Compressed, as `cargo xtask serve` serves it.
+    let app = crate::server::compressed(static_router(dir.clone()));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let profile = std::env::temp_dir().join(format!("book-web-profile-{}", std::process::id()));
@@ -429,15 +430,11 @@ async fn quiz_answers_and_reviews(client: &Client, origin: &str, edition: &str) 
 // ---- helpers -----------------------------------------------------------------
 
 fn collect_pages(dir: &Path, base: &str, out: &mut Vec<String>) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
-            collect_pages(&path, &format!("{base}/{name}"), out)?;
-        } else if name.ends_with(".html") {
-            out.push(format!("{base}/{name}"));
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry?;
+        let relative = entry.path().strip_prefix(dir)?.to_string_lossy();
+        if entry.file_type().is_file() && relative.ends_with(".html") {
+            out.push(format!("{base}/{relative}"));
         }
     }
     Ok(())
@@ -522,7 +519,10 @@ async fn logs(client: &Client, kind: &'static str) -> Result<Vec<Value>> {
     Ok(value.as_array().cloned().unwrap_or_default())
 }
 
-pub(crate) async fn eval<T: serde::de::DeserializeOwned>(client: &Client, script: &str) -> Result<T> {
+pub(crate) async fn eval<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    script: &str,
+) -> Result<T> {
     let value = client.execute(script, vec![]).await?;
     serde_json::from_value(value.clone()).map_err(|e| anyhow!("script returned {value}: {e}"))
 }

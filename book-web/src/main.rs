@@ -1,9 +1,11 @@
 //! The book's web side, kept out of the xtask so that its dependencies
 //! (tokio, axum, fantoccini) are built once, together with the listings:
 //!
-//! - `serve`: the built book over HTTP on loopback, with live reload;
+//! - `serve`: the built book over HTTP on loopback, compressed, rebuilt
+//!   when its sources change, with live reload;
 //! - `browser-test`: a real headless Chromium, driven through ChromeDriver
-//!   with fantoccini, against the book served on loopback.
+//!   with fantoccini, against the book served on loopback;
+//! - `measure`: what a reader downloads to open a page.
 
 mod browser;
 mod measure;
@@ -22,15 +24,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve DIR at http://127.0.0.1:PORT; reload open pages whenever the
-    /// contents of the generation file change.
+    /// Serve DIR at http://127.0.0.1:PORT, compressed; when a file under a
+    /// watched path changes, run the rebuild command, then reload open pages.
     Serve {
         #[arg(long)]
         dir: PathBuf,
         #[arg(long, default_value_t = 3000)]
         port: u16,
+        /// A file or folder to watch (recursively); repeat for more.
         #[arg(long)]
-        generation_file: PathBuf,
+        watch: Vec<PathBuf>,
+        /// The command that builds the book into DIR again, after `--`.
+        #[arg(last = true, required = true)]
+        rebuild: Vec<String>,
     },
     /// Run the browser tests against the book built in DIR.
     BrowserTest {
@@ -60,8 +66,9 @@ async fn main() -> Result<()> {
         Command::Serve {
             dir,
             port,
-            generation_file,
-        } => server::serve_with_reload(dir, port, generation_file).await,
+            watch,
+            rebuild,
+        } => server::serve_with_reload(dir, port, watch, rebuild).await,
         Command::BrowserTest { dir, screenshots } => browser::run(dir, screenshots).await,
         Command::Measure {
             dir,

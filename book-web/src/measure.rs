@@ -13,7 +13,7 @@ use crate::server::static_router;
 
 /// Sums, per page: bytes on the wire (`transferSize`, headers included),
 /// bytes of bodies as sent (`encodedBodySize`) and as decoded, and lists
-/// the fonts fetched.
+/// the fonts fetched and the largest items.
 const SCRIPT: &str = "
     const entries = [performance.getEntriesByType('navigation')[0],
                      ...performance.getEntriesByType('resource')];
@@ -21,6 +21,9 @@ const SCRIPT: &str = "
     return { requests: entries.length, transfer: sum('transferSize'),
              encoded: sum('encodedBodySize'), decoded: sum('decodedBodySize'),
              fonts: entries.filter(e => /\\.woff2?$/.test(e.name))
+                           .map(e => e.name.split('/').pop() + ' ' + e.encodedBodySize),
+             largest: [...entries].sort((a, b) => b.encodedBodySize - a.encodedBodySize)
+                           .slice(0, 4)
                            .map(e => e.name.split('/').pop() + ' ' + e.encodedBodySize) };";
 
 #[derive(serde::Deserialize)]
@@ -30,6 +33,7 @@ struct Sizes {
     encoded: u64,
     decoded: u64,
     fonts: Vec<String>,
+    largest: Vec<String>,
 }
 
 pub async fn run(dir: PathBuf, pages: Vec<String>, compress: bool) -> Result<()> {
@@ -65,6 +69,9 @@ pub async fn run(dir: PathBuf, pages: Vec<String>, compress: bool) -> Result<()>
             );
             for font in s.fonts {
                 println!("    font: {font}");
+            }
+            for item in s.largest {
+                println!("    largest: {item}");
             }
         }
         Ok(())

@@ -1,24 +1,19 @@
-//! A static file server for the built book. `cargo xtask serve` adds live
-//! reload: every HTML page gets a tiny script that listens on a
-//! server-sent-events stream and reloads the page when the book is rebuilt.
+//! A static file server for the built book. `cargo xtask serve` adds a
+//! watcher and live reload: when a watched file changes, the book is built
+//! again (by the command the xtask passes) and every open page reloads
+//! (tower-livereload injects its script into the HTML pages).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
-use axum::{
-    Router,
-    body::Body,
-    http::{Response, header},
-    response::sse::{Event, Sse},
-    routing::get,
-};
+use anyhow::{Context, Result, bail};
+use axum::Router;
+use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::net::TcpListener;
-use tokio_stream::{Stream, StreamExt, wrappers::IntervalStream};
 use tower_http::services::ServeDir;
-
-const RELOAD_SCRIPT: &str = "<script>new EventSource('/__livereload')\
-    .onmessage = () => location.reload();</script>";
+use tower_livereload::{LiveReloadLayer, Reloader};
 
 /// The router that serves `dir` as it is.
 pub fn static_router(dir: PathBuf) -> Router {
@@ -38,56 +33,80 @@ pub fn compressed(router: Router) -> Router {
     router.layer(CompressionLayer::new().compress_when(predicate))
 }
 
-pub async fn serve_with_reload(dir: PathBuf, port: u16, generation_file: PathBuf) -> Result<()> {
-    let app = static_router(dir)
-        .route(
-            "/__livereload",
-            get(move || async move { Sse::new(reload_events(generation_file)) }),
-        )
-        .layer(axum::middleware::map_response(inject_reload_script));
+/// Serves `dir` compressed, with live reload; runs `rebuild` (a program and
+/// its arguments) after each burst of changes under `watch`.
+pub async fn serve_with_reload(
+    dir: PathBuf,
+    port: u16,
+    watch: Vec<PathBuf>,
+    rebuild: Vec<String>,
+) -> Result<()> {
+    let livereload = LiveReloadLayer::new();
+    let reloader = livereload.reloader();
+    // Compression outside, so that the reload script goes into plain HTML.
+    let app = compressed(static_router(dir).layer(livereload));
     let listener = TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    let watcher = std::thread::spawn(move || watch_and_rebuild(&watch, &rebuild, &reloader));
     println!("serving the book at http://127.0.0.1:{port}/ (Ctrl-C to stop)");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    tokio::select! {
+        served = axum::serve(listener, app).into_future() => served?,
+        _ = tokio::signal::ctrl_c() => {}
+        _ = tokio::task::spawn_blocking(move || watcher.join()) => bail!("the watcher stopped"),
+    }
     Ok(())
 }
 
-/// One event each time the generation file's contents change.
-fn reload_events(
-    generation_file: PathBuf,
-) -> impl Stream<Item = Result<Event, std::convert::Infallible>> {
-    let mut last = std::fs::read_to_string(&generation_file).unwrap_or_default();
-    IntervalStream::new(tokio::time::interval(Duration::from_millis(300))).filter_map(move |_| {
-        let now = std::fs::read_to_string(&generation_file).unwrap_or_default();
-        if now != last {
-            last = now;
-            Some(Ok(Event::default().data("reload")))
-        } else {
-            None
+/// How long the files must stay quiet before a rebuild: an editor's save,
+/// or `git checkout`, is a burst of events.
+const QUIET: Duration = Duration::from_millis(300);
+
+fn watch_and_rebuild(paths: &[PathBuf], rebuild: &[String], reloader: &Reloader) -> Result<()> {
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(tx)?;
+    for path in paths {
+        watcher
+            .watch(path, RecursiveMode::Recursive)
+            .with_context(|| format!("cannot watch {}", path.display()))?;
+    }
+    let (program, args) = rebuild.split_first().context("no rebuild command")?;
+    loop {
+        // Wait for a change that matters, then for quiet.
+        while !matters(&rx.recv()?) {}
+        while rx.recv_timeout(QUIET).is_ok() {}
+        println!("change detected: rebuilding");
+        match Command::new(program).args(args).status() {
+            Ok(s) if s.success() => reloader.reload(),
+            Ok(s) => println!("build failed ({s}); the pages stay as they were"),
+            Err(e) => println!("cannot run {program}: {e}"),
         }
-    })
+        // What the build itself touched is not a change.
+        while rx.try_recv().is_ok() {}
+    }
 }
 
-async fn inject_reload_script(response: Response<Body>) -> Response<Body> {
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !is_html {
-        return response;
+/// A change of contents, outside what a build writes itself (target/, and
+/// src/quiz/, where mdbook-quiz copies its assets on every build: watching
+/// those would rebuild forever).
+fn matters(event: &notify::Result<notify::Event>) -> bool {
+    let Ok(event) = event else { return false };
+    !matches!(event.kind, EventKind::Access(_)) && event.paths.iter().any(|p| !written_by_build(p))
+}
+
+fn written_by_build(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == "target")
+        || path.ancestors().any(|a| a.ends_with("src/quiz"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignores_what_builds_write() {
+        assert!(written_by_build(Path::new("/r/src/quiz/quiz.js")));
+        assert!(written_by_build(Path::new("/r/listings/a/target/x")));
+        assert!(!written_by_build(Path::new("/r/src/ch01.md")));
     }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let html =
-        String::from_utf8_lossy(&bytes).replace("</body>", &format!("{RELOAD_SCRIPT}</body>"));
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(html))
 }

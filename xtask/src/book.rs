@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail, ensure};
 
@@ -163,16 +162,18 @@ fn crates_named_in_pages(src: &Path) -> Result<BTreeSet<String>> {
 }
 
 fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    files_with_extension(dir, "md")
+}
+
+/// The files under `dir` whose names end in `.EXTENSION`, in order.
+fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            out.extend(markdown_files(&path)?);
-        } else if path.extension().is_some_and(|e| e == "md") {
-            out.push(path);
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == extension) {
+            out.push(entry.into_path());
         }
     }
-    out.sort();
     Ok(out)
 }
 
@@ -198,7 +199,7 @@ pub fn check_links(editions: &[Edition]) -> Result<()> {
     let mut checked = 0;
     for edition in editions {
         let mut ids: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
-        let pages = html_files(&edition.dir)?;
+        let pages = files_with_extension(&edition.dir, "html")?;
         for page in &pages {
             let html = std::fs::read_to_string(page)?;
             ids.insert(
@@ -266,20 +267,6 @@ pub fn check_links(editions: &[Edition]) -> Result<()> {
     Ok(())
 }
 
-fn html_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            out.extend(html_files(&path)?);
-        } else if path.extension().is_some_and(|e| e == "html") {
-            out.push(path);
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// The values of `name="..."` attributes (double-quoted, as mdBook writes them).
 fn attribute_values(html: &str, name: &str) -> Vec<String> {
     let needle = format!(" {name}=\"");
@@ -310,23 +297,9 @@ fn normalise_path(path: &Path) -> PathBuf {
 }
 
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(hex) = std::str::from_utf8(&bytes[i + 1..i + 3])
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The Debian packages the browser tests need: the browser, its driver, and
@@ -377,14 +350,13 @@ fn ensure_browser(ci: bool) -> Result<()> {
     )
 }
 
-/// `cargo xtask serve`: build both editions, serve them, and rebuild when a
-/// page, a listing, the translation or the theme changes.
+/// `cargo xtask serve`: build both editions and serve them with book-web,
+/// which watches the sources (notify), runs `cargo xtask build` again after
+/// a change, and reloads open pages (tower-livereload).
 pub fn serve(root: &Path, port: u16) -> Result<()> {
     tools::install(root)?;
     let out = root.join("book");
     build_all(root, &out)?;
-    let generation = root.join("target/serve-generation");
-    std::fs::write(&generation, "0")?;
     // The server is the workspace's book-web crate.
     cmd::run(cmd::cargo().args(["build", "--package", "book-web"]))?;
     let mut server = Command::new(root.join("target/debug/book-web"));
@@ -393,62 +365,13 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
         .arg("--dir")
         .arg(&out)
         .arg("--port")
-        .arg(port.to_string())
-        .arg("--generation-file")
-        .arg(&generation);
-    cmd::show(&server);
-    let mut server = server.spawn()?;
+        .arg(port.to_string());
+    for watched in ["src", "po", "theme", "listings", "quizzes", "book.toml"] {
+        server.arg("--watch").arg(root.join(watched));
+    }
+    server.arg("--").arg(std::env::current_exe()?).arg("build");
     println!("English: http://127.0.0.1:{port}/en/   中文: http://127.0.0.1:{port}/zh-CN/");
-    let watched = ["src", "po", "theme", "listings", "quizzes", "book.toml"].map(|p| root.join(p));
-    let mut last = newest_change(&watched);
-    let mut count = 0u64;
-    loop {
-        std::thread::sleep(Duration::from_millis(500));
-        if let Some(status) = server.try_wait()? {
-            bail!("the server stopped: {status}");
-        }
-        let now = newest_change(&watched);
-        if now <= last {
-            continue;
-        }
-        last = now;
-        println!("change detected: rebuilding");
-        match build_all(root, &out) {
-            Ok(_) => {
-                count += 1;
-                std::fs::write(&generation, count.to_string())?;
-            }
-            Err(e) => println!("build failed: {e:#}"),
-        }
-    }
-}
-
-/// The latest modification time under the watched paths, leaving out what
-/// a build writes itself (target/, and src/quiz/, where mdbook-quiz copies
-/// its assets on every build): watching those would rebuild forever.
-fn newest_change(paths: &[PathBuf]) -> SystemTime {
-    fn walk(path: &Path, newest: &mut SystemTime) {
-        if path.file_name().is_some_and(|n| n == "target") || path.ends_with("src/quiz") {
-            return;
-        }
-        if let Ok(meta) = std::fs::metadata(path) {
-            if let Ok(t) = meta.modified() {
-                *newest = (*newest).max(t);
-            }
-            if meta.is_dir()
-                && let Ok(entries) = std::fs::read_dir(path)
-            {
-                for e in entries.flatten() {
-                    walk(&e.path(), newest);
-                }
-            }
-        }
-    }
-    let mut newest = SystemTime::UNIX_EPOCH;
-    for p in paths {
-        walk(p, &mut newest);
-    }
-    newest
+    cmd::run(&mut server)
 }
 
 #[cfg(test)]

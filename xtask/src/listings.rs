@@ -48,28 +48,28 @@ pub enum Mode {
 /// Every listing folder, in order.
 pub fn find(root: &Path) -> Result<Vec<Listing>> {
     let mut out = Vec::new();
-    for chapter in sorted_dirs(&root.join("listings"))? {
-        for dir in sorted_dirs(&chapter)? {
-            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-            ensure!(
-                name.starts_with("listing-"),
-                "{} is not named listing-NN-MM",
-                dir.display()
-            );
-            out.push(Listing { name, dir });
+    // listings/<chapter>/<listing>: the folders two levels down, in order.
+    let walk = walkdir::WalkDir::new(root.join("listings"))
+        .min_depth(2)
+        .max_depth(2)
+        .sort_by_file_name();
+    for entry in walk {
+        let entry = entry.context("reading listings/")?;
+        if !entry.file_type().is_dir() {
+            continue;
         }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        ensure!(
+            name.starts_with("listing-"),
+            "{} is not named listing-NN-MM",
+            entry.path().display()
+        );
+        out.push(Listing {
+            name,
+            dir: entry.into_path(),
+        });
     }
     Ok(out)
-}
-
-fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    Ok(dirs)
 }
 
 /// Each listing must work on its own when copied out of the book: explicit
@@ -523,33 +523,10 @@ fn write_if_changed(file: &Path, old: &str, new: &str, server: Option<&str>) -> 
     Ok(())
 }
 
-/// Splits a command line into words, honouring single quotes.
+/// Splits a command line into words as a POSIX shell would (shlex); a line
+/// with an unclosed quote is split at white space, and its command fails.
 fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let (mut in_quotes, mut has_word) = (false, false);
-    for c in line.chars() {
-        match c {
-            '\'' => {
-                in_quotes = !in_quotes;
-                has_word = true;
-            }
-            c if c.is_whitespace() && !in_quotes => {
-                if has_word {
-                    words.push(std::mem::take(&mut current));
-                    has_word = false;
-                }
-            }
-            c => {
-                current.push(c);
-                has_word = true;
-            }
-        }
-    }
-    if has_word {
-        words.push(current);
-    }
-    words
+    shlex::split(line).unwrap_or_else(|| line.split_whitespace().map(String::from).collect())
 }
 
 /// What varies from run to run and machine to machine: loopback ports,

@@ -2,12 +2,13 @@
 //!
 //! Every task is a function below; each prints the commands it runs before it
 //! runs them, so that a failure says where it happened. The xtask itself
-//! depends only on clap, anyhow and serde_json: everything heavy (the browser
-//! tests, the static server) lives in the `book-web` crate, which is built
+//! depends only on clap, anyhow, serde_json and three tiny crates (walkdir,
+//! shlex, percent-encoding; one more crate between them): everything
+//! heavy (the browser tests, the static server with its file watcher, live
+//! reload and compression) lives in the `book-web` crate, which is built
 //! together with the listings so that no dependency is compiled twice.
 
 mod bench;
-mod bench_proxy;
 mod book;
 mod cmd;
 mod golang;
@@ -96,33 +97,25 @@ fn run(cli: Cli) -> Result<()> {
         Task::Test => test(&root),
         Task::Bless { filter } => listings::bless(&root, filter.as_deref()),
         Task::UpdatePo => po::update(&root),
-        Task::Bench {
-            which,
-            render: true,
-            ..
-        } => {
-            if which.is_none() {
-                bench::render_figures(&root)?;
-            }
-            bench_proxy::render_figures(&root)
-        }
+        // Every chapter's page, whichever is named: rendering is cheap.
+        Task::Bench { render: true, .. } => bench::render_all(&root),
         Task::Bench {
             which: None,
             smoke: false,
             ..
-        } => bench::run_full(&root),
+        } => bench::ch09::run_full(&root),
         Task::Bench {
             which: Some(Which::Proxy),
             smoke: false,
             ..
-        } => bench_proxy::run_full(&root),
+        } => bench::ch10::run_full(&root),
         Task::Bench {
             which, smoke: true, ..
         } => {
             let listings = listings::find(&root)?;
             let build = listings::build_workspace()?;
             match which {
-                Some(Which::Proxy) => bench_proxy::run_smoke(&root, &bench_proxy::exe(&build)?),
+                Some(Which::Proxy) => bench::ch10::run_smoke(&root, &bench::ch10::exe(&build)?),
                 None => {
                     let go_bins = golang::build_all(&root, &listings, false)?;
                     bench::run_smoke(&root, &build, &go_bins, false)

@@ -75,6 +75,9 @@ pub struct Table {
 
 /// A line chart: one line per series across the same categories (x), on a
 /// logarithmic y axis (values must be positive) or a linear one from zero.
+/// With many categories (a time series: one per second, say) it labels
+/// every few of them and draws no points; a mark (a fault injected, a node
+/// killed) is a labelled vertical line at one category.
 pub struct LineChart {
     /// The file's stem: `NAME.LANG.svg`.
     pub name: String,
@@ -85,6 +88,71 @@ pub struct LineChart {
     pub unit: &'static str,
     pub log_y: bool,
     pub series: Vec<(Cell, Vec<f64>)>,
+    /// (category index, label): events shown as vertical lines.
+    pub marks: Vec<(usize, Cell)>,
+}
+
+/// Up to this many categories, every one is labelled and every point drawn
+/// with its value.
+const FEW_CATEGORIES: usize = 12;
+
+/// A horizontal bar chart: one bar per item, with an optional error range
+/// drawn across it (e.g. the smallest and largest value of the rounds,
+/// while the bar shows their median).
+pub struct BarChart {
+    /// The file's stem: `NAME.LANG.svg`.
+    pub name: String,
+    pub title: Cell,
+    /// Appended to each value in the description.
+    pub unit: Cell,
+    pub bars: Vec<Bar>,
+}
+
+pub struct Bar {
+    pub label: Cell,
+    pub value: f64,
+    /// (smallest, largest).
+    pub range: Option<(f64, f64)>,
+}
+
+impl Bar {
+    /// A bar at the median of a spread, its range from min to max.
+    pub fn spread(label: Cell, s: Option<Spread>) -> Bar {
+        match s {
+            Some(s) => Bar {
+                label,
+                value: s.median,
+                range: (s.min != s.max).then_some((s.min, s.max)),
+            },
+            None => Bar {
+                label,
+                value: f64::NAN,
+                range: None,
+            },
+        }
+    }
+}
+
+/// The kinds of figure a page can show.
+pub enum Figure {
+    Lines(LineChart),
+    Bars(BarChart),
+}
+
+impl Figure {
+    fn name(&self) -> &str {
+        match self {
+            Figure::Lines(c) => &c.name,
+            Figure::Bars(c) => &c.name,
+        }
+    }
+
+    fn title(&self) -> &Cell {
+        match self {
+            Figure::Lines(c) => &c.title,
+            Figure::Bars(c) => &c.title,
+        }
+    }
 }
 
 pub struct Page {
@@ -92,7 +160,7 @@ pub struct Page {
     pub name: String,
     pub labels: Labels,
     pub tables: Vec<Table>,
-    pub figures: Vec<LineChart>,
+    pub figures: Vec<Figure>,
 }
 
 /// Median, smallest and largest of a set of values (e.g. one per round).
@@ -296,16 +364,17 @@ pub fn render(page: &Page) -> Result<Vec<(String, String)>> {
             }
             md.push_str("</tbody>\n</table>\n");
         }
-        for chart in &page.figures {
-            let title = page.plain(lang, &chart.title)?;
+        for figure in &page.figures {
+            let title = page.plain(lang, figure.title())?;
             md.push_str(&format!(
                 "<p><img src=\"bench/{}.{code}.svg\" alt=\"{title}\"></p>\n",
-                chart.name
+                figure.name()
             ));
-            files.push((
-                format!("{}.{code}.svg", chart.name),
-                line_chart(page, lang, chart)?,
-            ));
+            let svg = match figure {
+                Figure::Lines(chart) => line_chart(page, lang, chart)?,
+                Figure::Bars(chart) => bar_chart(page, lang, chart)?,
+            };
+            files.push((format!("{}.{code}.svg", figure.name()), svg));
         }
         md.push_str("</div>\n");
     }
@@ -322,9 +391,8 @@ const STYLES: [(&str, &str, &str); 4] = [
 ];
 
 /// The chart as plain SVG, drawn by hand (it needs no more; a plotting crate
-/// such as plotters is the tool for anything richer). On a white card with
-/// dark text, like the chapter 9 figures: an `<img>` does not inherit the
-/// page's colours, so this is what stays readable on the dark themes.
+/// such as plotters is the tool for anything richer), on the white card of
+/// [`svg_start`].
 fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
     ensure!(
         !chart.x.is_empty(),
@@ -368,6 +436,12 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
         })
         .collect::<Vec<_>>()
         .join(if lang == 0 { "; " } else { "；" });
+    let mut desc = desc;
+    for (i, mark) in &chart.marks {
+        let at = x_labels.get(*i).map(String::as_str).unwrap_or("");
+        desc.push_str(if lang == 0 { "; " } else { "；" });
+        desc.push_str(&format!("{}: {at}", page.plain(lang, mark)?));
+    }
 
     let (width, height) = (560.0, 320.0);
     let (left, right, top, bottom) = (70.0, 40.0, 64.0, 44.0);
@@ -418,15 +492,10 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
     let step_x = plot_w / chart.x.len() as f64;
     let x = |i: usize| left + step_x * (i as f64 + 0.5);
 
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
-         viewBox=\"0 0 {width} {height}\" role=\"img\" \
-         font-family=\"sans-serif, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei'\" \
-         font-size=\"12\" fill=\"#222\">\n\
-         <title>{title}</title>\n<desc>{desc}</desc>\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{left}\" y=\"20\" font-size=\"14\">{title}</text>\n"
-    );
+    let mut svg = svg_start(width, height, &title, &desc);
+    svg.push_str(&format!(
+        "<text x=\"{left}\" y=\"20\" font-size=\"14\">{title}</text>\n"
+    ));
     // Legend, under the title.
     let mut lx = left;
     for (i, name) in names.iter().enumerate() {
@@ -462,7 +531,12 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
         top + plot_h,
         top + plot_h / 2.0,
     ));
+    let few = chart.x.len() <= FEW_CATEGORIES;
+    let label_every = chart.x.len().div_ceil(FEW_CATEGORIES);
     for (i, name) in x_labels.iter().enumerate() {
+        if i % label_every != 0 {
+            continue;
+        }
         svg.push_str(&format!(
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{name}</text>\n",
             x(i),
@@ -489,7 +563,7 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
             "<polyline points=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2.5\"{}/>\n",
             dash_attr(dash)
         ));
-        for (px, py, v) in points {
+        for (px, py, v) in points.into_iter().filter(|_| few) {
             match marker {
                 "circle" => svg.push_str(&format!(
                     "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"4\" fill=\"{colour}\"/>"
@@ -510,6 +584,148 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
                 num(v, 0)
             ));
         }
+    }
+    for (i, mark) in &chart.marks {
+        ensure!(
+            *i < chart.x.len(),
+            "chart {}: a mark past the end",
+            chart.name
+        );
+        let mx = x(*i);
+        svg.push_str(&format!(
+            "<line x1=\"{mx:.1}\" y1=\"{top}\" x2=\"{mx:.1}\" y2=\"{:.1}\" stroke=\"#a33\" \
+             stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#a33\">{}</text>\n",
+            top + plot_h,
+            mx + 4.0,
+            top + 12.0,
+            page.plain(lang, mark)?,
+        ));
+    }
+    svg.push_str("</svg>\n");
+    Ok(svg)
+}
+
+/// The opening of every figure: its size, the fonts (CJK ones named for the
+/// Chinese edition), the title and description that screen readers read,
+/// and a white card with dark text: an `<img>` does not inherit the page's
+/// colours, so this is what stays readable on the dark themes.
+fn svg_start(width: f64, height: f64, title: &str, desc: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" role=\"img\" \
+         font-family=\"sans-serif, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei'\" \
+         font-size=\"12\" fill=\"#222\">\n\
+         <title>{title}</title>\n<desc>{desc}</desc>\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    )
+}
+
+/// Decimals for a value shown in a figure: none from 100 up.
+fn decimals(v: f64) -> usize {
+    match v.abs() {
+        a if a >= 100.0 => 0,
+        a if a >= 10.0 => 1,
+        _ => 2,
+    }
+}
+
+/// The bar chart as plain SVG: a label column, bars from zero, the range
+/// as a dark line with end ticks across each bar, and the value after it.
+fn bar_chart(page: &Page, lang: usize, chart: &BarChart) -> Result<String> {
+    ensure!(!chart.bars.is_empty(), "chart {} has no bars", chart.name);
+    let title = page.plain(lang, &chart.title)?;
+    let labels: Vec<String> = chart
+        .bars
+        .iter()
+        .map(|b| page.plain(lang, &b.label))
+        .collect::<Result<_>>()?;
+    let text = |v: f64| num(v, decimals(v));
+    let unit = page.plain(lang, &chart.unit)?;
+    let desc = chart
+        .bars
+        .iter()
+        .zip(&labels)
+        .map(|(b, l)| match b.range {
+            Some((lo, hi)) => {
+                let d = decimals(b.value);
+                format!(
+                    "{l}: {} {} ({}–{})",
+                    num(b.value, d),
+                    unit,
+                    num(lo, d),
+                    num(hi, d)
+                )
+            }
+            None => format!("{l}: {} {unit}", text(b.value)),
+        })
+        .collect::<Vec<_>>()
+        .join(if lang == 0 { "; " } else { "；" });
+    // Wide enough for the longest label (CJK characters count twice).
+    let label_chars = labels
+        .iter()
+        .map(|l| {
+            l.chars()
+                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
+    let label_w = (label_chars as f64 * 7.0 + 16.0).max(80.0);
+    let (bar_w, row_h, top) = (420.0, 22.0, 34.0);
+    let width = label_w + bar_w + 90.0;
+    let height = top + row_h * chart.bars.len() as f64 + 10.0;
+    let max = chart
+        .bars
+        .iter()
+        .flat_map(|b| [Some(b.value), b.range.map(|r| r.1)])
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    let x = |v: f64| {
+        label_w
+            + if v.is_finite() {
+                v.max(0.0) / max * bar_w
+            } else {
+                0.0
+            }
+    };
+    let mut svg = svg_start(width, height, &title, &desc);
+    svg.push_str(&format!(
+        "<text x=\"{label_w}\" y=\"20\" font-size=\"14\">{title}</text>\n"
+    ));
+    for (i, (bar, label)) in chart.bars.iter().zip(&labels).enumerate() {
+        let y = top + row_h * i as f64;
+        let mid = y + (row_h - 6.0) / 2.0 + 3.0;
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>\
+             <rect x=\"{label_w}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#3b6ea5\"/>",
+            label_w - 6.0,
+            y + 14.0,
+            y + 3.0,
+            x(bar.value) - label_w,
+            row_h - 6.0,
+        ));
+        let mut end = x(bar.value);
+        if let Some((lo, hi)) = bar.range {
+            let (x0, x1) = (x(lo), x(hi));
+            svg.push_str(&format!(
+                "<path d=\"M{x0:.1} {mid:.1}H{x1:.1}M{x0:.1} {:.1}V{:.1}M{x1:.1} {:.1}V{:.1}\" \
+                 stroke=\"#222\" stroke-width=\"1.5\" fill=\"none\"/>",
+                mid - 5.0,
+                mid + 5.0,
+                mid - 5.0,
+                mid + 5.0,
+            ));
+            end = end.max(x1);
+        }
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>\n",
+            end + 4.0,
+            y + 14.0,
+            text(bar.value)
+        ));
     }
     svg.push_str("</svg>\n");
     Ok(svg)
@@ -592,15 +808,27 @@ mod tests {
                     labelf("n", &["1".into(), "2".into()]),
                 ]],
             }],
-            figures: vec![LineChart {
-                name: "test-lines".into(),
-                title: label("thing"),
-                x: vec![value("p50"), value("p99")],
-                y_axis: label("value"),
-                unit: "µs",
-                log_y: true,
-                series: vec![(label("thing"), vec![50.0, 900.0])],
-            }],
+            figures: vec![
+                Figure::Lines(LineChart {
+                    name: "test-lines".into(),
+                    title: label("thing"),
+                    x: vec![value("p50"), value("p99")],
+                    y_axis: label("value"),
+                    unit: "µs",
+                    log_y: true,
+                    series: vec![(label("thing"), vec![50.0, 900.0])],
+                    marks: Vec::new(),
+                }),
+                Figure::Bars(BarChart {
+                    name: "test-bars".into(),
+                    title: label("thing"),
+                    unit: value("µs"),
+                    bars: vec![
+                        Bar::spread(label("thing"), spread(&[90.0, 100.0, 130.0])),
+                        Bar::spread(value("b"), spread(&[5.0])),
+                    ],
+                }),
+            ],
         }
     }
 
@@ -610,7 +838,13 @@ mod tests {
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["test.md", "test-lines.en.svg", "test-lines.zh-CN.svg"]
+            [
+                "test.md",
+                "test-lines.en.svg",
+                "test-bars.en.svg",
+                "test-lines.zh-CN.svg",
+                "test-bars.zh-CN.svg"
+            ]
         );
         let md = &files[0].1;
         let (en, zh) = md
@@ -621,9 +855,48 @@ mod tests {
         assert!(!zh.contains("thing") && !zh.contains(" of "));
         assert!(md.contains("a&lt;b <code>x</code>"));
         assert!(zh.contains("<img src=\"bench/test-lines.zh-CN.svg\" alt=\"东西\">"));
-        let svg = &files[2].1;
+        let svg = &files[3].1;
         assert!(svg.contains("<title>东西</title>"));
         assert!(svg.contains("<desc>东西: p50 50 µs，p99 900 µs</desc>"));
+        let bars = &files[4].1;
+        assert!(bars.contains("<desc>东西: 100 µs (90–130)；b: 5.00 µs</desc>"));
+        // One range, drawn with its end ticks, to the largest value.
+        assert_eq!(bars.matches("<path").count(), 1);
+        assert!(bars.contains("H500.0"), "{bars}");
+    }
+
+    #[test]
+    fn time_series_with_a_mark() {
+        let seconds = 30;
+        let mut p = page("thing");
+        p.figures = vec![Figure::Lines(LineChart {
+            name: "series".into(),
+            title: label("thing"),
+            x: (0..seconds).map(|s| value(s.to_string())).collect(),
+            y_axis: label("value"),
+            unit: "req/s",
+            log_y: false,
+            series: vec![(label("thing"), (0..seconds).map(|s| s as f64).collect())],
+            marks: vec![(10, labelf("n", &["1".into(), "2".into()]))],
+        })];
+        let files = render(&p).unwrap();
+        let svg = &files[2].1;
+        // Every third second labelled, no points, the mark drawn and described.
+        assert_eq!(svg.matches("text-anchor=\"middle\">").count(), 10 + 1);
+        assert!(!svg.contains("<circle"));
+        assert!(svg.contains("stroke=\"#a33\""));
+        assert!(svg.contains("；1 / 2: 10</desc>"), "{svg}");
+        p.figures = vec![Figure::Lines(LineChart {
+            name: "series".into(),
+            title: label("thing"),
+            x: vec![value("a")],
+            y_axis: label("value"),
+            unit: "",
+            log_y: false,
+            series: vec![(label("thing"), vec![1.0])],
+            marks: vec![(1, label("thing"))],
+        })];
+        assert!(render(&p).is_err());
     }
 
     #[test]

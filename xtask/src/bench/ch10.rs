@@ -1,14 +1,11 @@
-//! `cargo xtask bench proxy`: what chapter 10's fault-injecting proxy
+//! Chapter 10, `cargo xtask bench proxy`: what the fault-injecting proxy
 //! (Listing 10-2) costs when it injects nothing.
 //!
 //! The listing's own `proxy-overhead` binary does the measuring (latency at
 //! a fixed offered rate, direct and through the proxy, in alternating
 //! rounds; then closed-loop throughput); this file runs it, stores its report
-//! with the machine in bench/ch10-proxy.json, and renders the chapter's
-//! table and figure (src/bench/ch10-proxy*) from that file with
-//! [`crate::results`]. The suite runs it with `--smoke` on the debug build
-//! and checks that the committed figures are what the committed JSON
-//! renders to.
+//! with the machine in bench/ch10-proxy.json, and describes the chapter's
+//! table and figure (src/bench/ch10-proxy*) in [`page`].
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,11 +13,11 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
-use crate::bench::{figures_dir, machine};
+use super::measure::machine;
 use crate::cmd;
 use crate::listings::Build;
 use crate::results::{
-    self, Cell, Labels, LineChart, Page, Table, label, labelf, spread, spread_text, value,
+    self, Cell, Figure, Labels, LineChart, Page, Table, label, labelf, spread, spread_text, value,
 };
 
 const PACKAGE: &str = "listing-10-02";
@@ -34,28 +31,29 @@ const P50_ADDED_LIMIT_US: f64 = 100.0;
 /// ... and at most this share of the direct throughput lost, in %.
 const THROUGHPUT_LOST_LIMIT_PCT: f64 = 10.0;
 
-const REGENERATE: &str = "run `cargo xtask bench proxy` to measure again, or \
-                          `cargo xtask bench --render` if only the drawing changed";
-
-pub fn results_file(root: &Path) -> PathBuf {
-    root.join("bench/ch10-proxy.json")
-}
+pub const CHAPTER: super::Chapter = super::Chapter {
+    results: "bench/ch10-proxy.json",
+    smoke_results: "ch10-proxy.json",
+    page,
+    summary: print_summary,
+    regenerate: "run `cargo xtask bench proxy` to measure again, or \
+                 `cargo xtask bench --render` if only the drawing changed",
+};
 
 /// The measurement: a release build, the binary's default load.
 pub fn run_full(root: &Path) -> Result<()> {
     cmd::run(cmd::cargo().args(["build", "--release", "-p", PACKAGE, "--bin", BINARY]))?;
     let exe = root.join("target/release").join(BINARY);
     let results = measure(root, &exe, false, "release")?;
-    write_results(root, &results_file(root), &figures_dir(root), &results)
+    super::write(root, &CHAPTER, &results, false)
 }
 
 /// The suite's smoke run of the debug build, into target/bench-smoke/; then
 /// the check of the committed figures.
 pub fn run_smoke(root: &Path, exe: &Path) -> Result<()> {
     let results = measure(root, exe, true, results::SMOKE_PROFILE)?;
-    let out = root.join("target/bench-smoke");
-    write_results(root, &out.join("ch10-proxy.json"), &out, &results)?;
-    check_figures(root)
+    super::write(root, &CHAPTER, &results, true)?;
+    super::check(root, &CHAPTER)
 }
 
 /// The debug build's `proxy-overhead`, from the workspace build.
@@ -104,49 +102,6 @@ fn measure(root: &Path, exe: &Path, smoke: bool, profile: &str) -> Result<Value>
         },
         "results": report,
     }))
-}
-
-pub fn render_figures(root: &Path) -> Result<()> {
-    let results = read(&results_file(root))?;
-    for (name, text) in results::render(&page(&results)?)? {
-        std::fs::write(figures_dir(root).join(name), text)?;
-    }
-    print_summary(&results)
-}
-
-/// src/bench/ch10-proxy* are exactly what bench/ch10-proxy.json renders to.
-pub fn check_figures(root: &Path) -> Result<()> {
-    let results = read(&results_file(root))?;
-    let files = results::render(&page(&results)?)?;
-    results::check(&figures_dir(root), &files, REGENERATE)?;
-    println!("chapter 10's table and figure match bench/ch10-proxy.json");
-    Ok(())
-}
-
-fn read(path: &Path) -> Result<Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
-}
-
-fn write_results(root: &Path, json_path: &Path, figures: &Path, results: &Value) -> Result<()> {
-    if let Some(dir) = json_path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::create_dir_all(figures)?;
-    // Render first, so that a report the renderer cannot read is not stored.
-    let files = results::render(&page(results)?)?;
-    std::fs::write(json_path, serde_json::to_string_pretty(results)? + "\n")?;
-    for (name, text) in files {
-        std::fs::write(figures.join(&name), text)?;
-    }
-    print_summary(results)?;
-    println!(
-        "wrote {} and the figures in {}",
-        json_path.display(),
-        figures.strip_prefix(root).unwrap_or(figures).display()
-    );
-    Ok(())
 }
 
 /// The numbers the table shows, from the binary's report.
@@ -327,7 +282,7 @@ fn page(results: &Value) -> Result<Page> {
                 rows: results::machine_rows(results, load),
             },
         ],
-        figures: vec![LineChart {
+        figures: vec![Figure::Lines(LineChart {
             name: "ch10-proxy-latency".into(),
             title: labelf("latency_title", &[n(&s["rate"])]),
             x: vec![value("p50"), value("p99"), value("p99.9")],
@@ -338,7 +293,8 @@ fn page(results: &Value) -> Result<Page> {
                 (label("direct_short"), medians(0)),
                 (label("proxied_short"), medians(1)),
             ],
-        }],
+            marks: Vec::new(),
+        })],
     })
 }
 

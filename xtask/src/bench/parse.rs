@@ -1,0 +1,199 @@
+//! The parsers of each measuring tool's report: wrk, criterion's bencher
+//! format, `go test -bench` and `callgrind_annotate`. Text in, numbers out;
+//! no process is run here, so that each parser is tested on a stored report.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail, ensure};
+use serde_json::{Value, json};
+
+/// Requests per second and the 50th and 99th latency percentiles (in µs)
+/// from wrk's report; a run with socket errors or non-2xx answers fails.
+pub fn parse_wrk(report: &str) -> Result<Value> {
+    let mut rps = None;
+    let mut requests = None;
+    let mut percentiles = BTreeMap::new();
+    for line in report.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", value] => rps = value.parse::<f64>().ok(),
+            [count, "requests", "in", ..] => requests = count.parse::<u64>().ok(),
+            [p @ ("50%" | "99%"), value] => {
+                percentiles.insert(*p, duration_us(value)?);
+            }
+            ["Non-2xx", ..] | ["Socket", "errors:", ..] => {
+                bail!("wrk saw failed requests:\n{report}")
+            }
+            _ => {}
+        }
+    }
+    Ok(json!({
+        "requests_per_second": rps.with_context(|| format!("no Requests/sec in:\n{report}"))?,
+        "requests": requests.with_context(|| format!("no request count in:\n{report}"))?,
+        "p50_us": percentiles.get("50%").with_context(|| format!("no 50% latency in:\n{report}"))?,
+        "p99_us": percentiles.get("99%").with_context(|| format!("no 99% latency in:\n{report}"))?,
+    }))
+}
+
+fn duration_us(text: &str) -> Result<f64> {
+    for (unit, factor) in [("us", 1.0), ("ms", 1_000.0), ("s", 1_000_000.0)] {
+        if let Some(number) = text.strip_suffix(unit)
+            && let Ok(value) = number.parse::<f64>()
+        {
+            return Ok(value * factor);
+        }
+    }
+    bail!("not a wrk duration: {text:?}")
+}
+
+/// (total, allocator, memory copies) instruction counts from
+/// `callgrind_annotate --inclusive=no`.
+pub fn parse_callgrind(report: &str) -> Result<(f64, f64, f64)> {
+    let (mut total, mut alloc, mut copy) = (None, 0.0, 0.0);
+    for line in report.lines() {
+        let Some(count) = line.split_whitespace().next() else {
+            continue;
+        };
+        let Ok(count) = count.replace(',', "").parse::<f64>() else {
+            continue;
+        };
+        if line.contains("PROGRAM TOTALS") {
+            total = Some(count);
+        } else if let Some(function) = line.rsplit_once(':').map(|(_, f)| f) {
+            let function = function.split_whitespace().next().unwrap_or("");
+            if [
+                "malloc",
+                "free",
+                "_int_free",
+                "_int_malloc",
+                "realloc",
+                "_int_realloc",
+                "malloc_consolidate",
+                "cfree",
+                "unlink_chunk.constprop.0",
+            ]
+            .contains(&function)
+            {
+                alloc += count;
+            } else if function.starts_with("__memcpy") || function.starts_with("__memmove") {
+                copy += count;
+            }
+        }
+    }
+    Ok((
+        total.context("no PROGRAM TOTALS in the callgrind report")?,
+        alloc,
+        copy,
+    ))
+}
+
+/// `test atomic/1 ... bench:      123,456 ns/iter (+/- 7,890)`
+pub fn parse_bencher(report: &str) -> Result<Value> {
+    let mut out = serde_json::Map::new();
+    for line in report.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let ["test", name, "...", "bench:", ns, "ns/iter", ..] = words.as_slice() {
+            let ns: f64 = ns
+                .replace(',', "")
+                .parse()
+                .with_context(|| format!("bad line {line:?}"))?;
+            out.insert(name.to_string(), json!(ns));
+        }
+    }
+    ensure!(
+        out.len() == 12,
+        "expected 12 Rust benchmarks, got {}:\n{report}",
+        out.len()
+    );
+    Ok(Value::Object(out))
+}
+
+/// `BenchmarkCounters/atomic/1-2     1000    1234567 ns/op`
+pub fn parse_go_bench(report: &str) -> Result<Value> {
+    let mut out = serde_json::Map::new();
+    for line in report.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [name, _iterations, ns, "ns/op", ..] = words.as_slice()
+            && let Some(rest) = name.strip_prefix("BenchmarkCounters/")
+        {
+            // Drop the -GOMAXPROCS suffix.
+            let key = rest.rsplit_once('-').map(|(k, _)| k).unwrap_or(rest);
+            out.insert(key.to_string(), json!(ns.parse::<f64>()?));
+        }
+    }
+    ensure!(
+        out.len() == 12,
+        "expected 12 Go benchmarks, got {}:\n{report}",
+        out.len()
+    );
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRK: &str = "Running 1s test @ http://127.0.0.1:41000/
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   101.23us   20.00us   1.20ms   90.00%
+  Latency Distribution
+     50%   95.00us
+     75%  110.00us
+     90%  130.00us
+     99%    1.05ms
+  31234 requests in 1.00s, 3.84MB read
+Requests/sec:  31200.50
+Transfer/sec:      3.84MB
+";
+
+    #[test]
+    fn reads_wrk_reports() {
+        let r = parse_wrk(WRK).unwrap();
+        assert_eq!(r["requests_per_second"], 31200.5);
+        assert_eq!(r["p50_us"], 95.0);
+        assert_eq!(r["p99_us"], 1050.0);
+        let failing = WRK.replace(
+            "Requests/sec",
+            "  Non-2xx or 3xx responses: 7\nRequests/sec",
+        );
+        assert!(parse_wrk(&failing).is_err());
+    }
+
+    #[test]
+    fn reads_bencher_and_go_reports() {
+        let mut bencher = String::new();
+        let mut go = String::new();
+        for kind in ["atomic", "mutex", "rwlock"] {
+            for t in [1, 2, 4, 8] {
+                bencher.push_str(&format!(
+                    "test {kind}/{t} ... bench:      1,234 ns/iter (+/- 5)\n"
+                ));
+                go.push_str(&format!(
+                    "BenchmarkCounters/{kind}/{t}-2   \t 100\t   2345 ns/op\n"
+                ));
+            }
+        }
+        assert_eq!(parse_bencher(&bencher).unwrap()["mutex/4"], 1234.0);
+        assert_eq!(parse_go_bench(&go).unwrap()["rwlock/8"], 2345.0);
+        assert!(parse_go_bench("PASS").is_err());
+    }
+
+    #[test]
+    fn reads_callgrind_reports() {
+        let report = "--------------------------------------------------------------------------------
+518,412,178 (100.0%)  PROGRAM TOTALS
+--------------------------------------------------------------------------------
+Ir                   file:function
+37,883,653 ( 7.31%)  ./malloc/./malloc/malloc.c:_int_free [/usr/lib/x86_64-linux-gnu/libc.so.6]
+35,275,426 ( 6.80%)  ./string/../sysdeps/x86_64/multiarch/memmove-vec-unaligned-erms.S:__memcpy_avx_unaligned_erms [/usr/lib/libc.so.6]
+23,336,035 ( 4.50%)  ./malloc/./malloc/malloc.c:malloc [/usr/lib/x86_64-linux-gnu/libc.so.6]
+19,163,606 ( 3.70%)  ???:<hyper::proto::h1::role::Server as hyper::proto::h1::Http1Transaction>::encode [/x]
+";
+        let (total, alloc, copy) = parse_callgrind(report).unwrap();
+        assert_eq!(total, 518_412_178.0);
+        assert_eq!(alloc, 37_883_653.0 + 23_336_035.0);
+        assert_eq!(copy, 35_275_426.0);
+        assert!(parse_callgrind("nothing").is_err());
+    }
+}
