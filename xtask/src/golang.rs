@@ -1,7 +1,8 @@
 //! The Go side: beside a Rust listing, a `go/` folder may hold a Go program
 //! that does what the article's program meant, written anew and correct.
-//! The suite vets and builds each one, runs it like the Rust listing, and
-//! runs clients of one language against servers of the other.
+//! The suite vets, builds and tests each one (`go test` where it has
+//! `_test.go` files), runs it like the Rust listing, and runs clients of
+//! one language against servers of the other.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,19 @@ pub fn build_all(root: &Path, listings: &[Listing], ci: bool) -> Result<BTreeMap
     }
     let out_dir = root.join("target/go");
     std::fs::create_dir_all(&out_dir)?;
+    // The Go tests (the servers' bounds, a few seconds each, mostly spent
+    // waiting) run side by side while the programs are vetted and built.
+    let tests: Vec<_> = with_go
+        .iter()
+        .map(|l| l.dir.join("go"))
+        .filter(|dir| has_tests(dir))
+        .map(|dir| {
+            let mut c = go();
+            c.arg("test").arg("-count=1").arg("./...").current_dir(&dir);
+            cmd::show(&c);
+            std::thread::spawn(move || cmd::output(&mut c).map(|o| (dir, o)))
+        })
+        .collect();
     for listing in with_go {
         let dir = listing.dir.join("go");
         cmd::run(go().arg("vet").arg("./...").current_dir(&dir))?;
@@ -50,7 +64,23 @@ pub fn build_all(root: &Path, listings: &[Listing], ci: bool) -> Result<BTreeMap
         )?;
         bins.insert(listing.name.clone(), exe);
     }
+    for test in tests {
+        let (dir, output) = test.join().expect("a go test thread does not panic")?;
+        println!(
+            "{}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stdout).trim()
+        );
+    }
     Ok(bins)
+}
+
+fn has_tests(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().ends_with("_test.go"))
+    })
 }
 
 fn go() -> Command {
