@@ -15,6 +15,7 @@ mod golang;
 mod listings;
 mod po;
 mod results;
+mod snapshots;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +35,9 @@ struct Cli {
 enum Which {
     /// Chapter 10: what the fault-injecting proxy (Listing 10-2) costs.
     Proxy,
+    /// Chapter 11: a server under overload, with and without load
+    /// shedding, and the circuit breaker's timings (Listing 11-4).
+    Overload,
 }
 
 #[derive(Subcommand)]
@@ -57,9 +61,12 @@ enum Task {
     /// Measure the Rust listings against the Go programs (wrk, criterion,
     /// go test -bench); write bench/results.json and the chapter's figures.
     /// `bench proxy`: chapter 10's proxy overhead, into bench/ch10-proxy.json.
+    /// `bench overload`: chapter 11's overload and breaker timings, into
+    /// bench/ch11-overload.json.
     Bench {
-        /// `proxy`: only chapter 10's proxy benchmark. Without it, a
-        /// measurement is chapter 9's; --smoke and --render do both chapters.
+        /// `proxy` or `overload`: only chapter 10's or chapter 11's
+        /// benchmark. Without it, a measurement is chapter 9's; --smoke and
+        /// --render do every chapter.
         #[arg(value_enum)]
         which: Option<Which>,
         /// One short run of everything on the debug build, into
@@ -110,12 +117,18 @@ fn run(cli: Cli) -> Result<()> {
             ..
         } => bench::ch10::run_full(&root),
         Task::Bench {
+            which: Some(Which::Overload),
+            smoke: false,
+            ..
+        } => bench::ch11::run_full(&root),
+        Task::Bench {
             which, smoke: true, ..
         } => {
             let listings = listings::find(&root)?;
             let build = listings::build_workspace()?;
             match which {
                 Some(Which::Proxy) => bench::ch10::run_smoke(&root, &bench::ch10::exe(&build)?),
+                Some(Which::Overload) => bench::ch11::run_smoke(&root, &build),
                 None => {
                     let go_bins = golang::build_all(&root, &listings, false)?;
                     bench::run_smoke(&root, &build, &go_bins, false)
@@ -140,6 +153,7 @@ fn test(root: &Path) -> Result<()> {
 
     step.start("listing manifests");
     let manifests = listings::check_manifests(root)?;
+    snapshots::check(root)?;
 
     step.start("clippy");
     cmd::run(cmd::cargo().args([
