@@ -22,6 +22,7 @@
 
 pub mod ch09;
 pub mod ch10;
+pub mod ch11;
 pub mod measure;
 pub mod parse;
 
@@ -49,7 +50,7 @@ pub struct Chapter {
 }
 
 /// Every chapter with measured results.
-pub const CHAPTERS: [&Chapter; 2] = [&ch09::CHAPTER, &ch10::CHAPTER];
+pub const CHAPTERS: [&Chapter; 3] = [&ch09::CHAPTER, &ch10::CHAPTER, &ch11::CHAPTER];
 
 /// Where the pages and figures go: src/bench/.
 pub fn figures_dir(root: &Path) -> PathBuf {
@@ -126,5 +127,7 @@ pub fn run_smoke(
 ) -> Result<()> {
     // Chapter 10's proxy benchmark needs no outside tools.
     ch10::run_smoke(root, &ch10::exe(build)?)?;
+    // Chapter 11's overload benchmark and breaker demonstration: none either.
+    ch11::run_smoke(root, build)?;
     ch09::run_smoke(root, build, go_bins, ci)
 }
