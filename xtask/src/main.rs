@@ -38,6 +38,8 @@ enum Which {
     /// Chapter 11: a server under overload, with and without load
     /// shedding, and the circuit breaker's timings (Listing 11-4).
     Overload,
+    /// Chapter 10: the experiment's histories as timelines (Listing 10-3).
+    History,
 }
 
 #[derive(Subcommand)]
@@ -62,10 +64,11 @@ enum Task {
     /// go test -bench); write bench/results.json and the chapter's figures.
     /// `bench proxy`: chapter 10's proxy overhead, into bench/ch10-proxy.json.
     /// `bench overload`: chapter 11's overload and breaker timings, into
-    /// bench/ch11-overload.json.
+    /// bench/ch11-overload.json. `bench history`: chapter 10's histories,
+    /// drawn as timelines, from bench/ch10-history.json.
     Bench {
-        /// `proxy` or `overload`: only chapter 10's or chapter 11's
-        /// benchmark. Without it, a measurement is chapter 9's; --smoke and
+        /// `proxy`, `history` or `overload`: only that part of chapter 10
+        /// or 11. Without it, a measurement is chapter 9's; --smoke and
         /// --render do every chapter.
         #[arg(value_enum)]
         which: Option<Which>,
@@ -122,6 +125,11 @@ fn run(cli: Cli) -> Result<()> {
             ..
         } => bench::ch11::run_full(&root),
         Task::Bench {
+            which: Some(Which::History),
+            smoke: false,
+            ..
+        } => bench::ch10_history::run_full(&root),
+        Task::Bench {
             which, smoke: true, ..
         } => {
             let listings = listings::find(&root)?;
@@ -129,6 +137,7 @@ fn run(cli: Cli) -> Result<()> {
             match which {
                 Some(Which::Proxy) => bench::ch10::run_smoke(&root, &bench::ch10::exe(&build)?),
                 Some(Which::Overload) => bench::ch11::run_smoke(&root, &build),
+                Some(Which::History) => bench::ch10_history::run_smoke(&root, &build),
                 None => {
                     let go_bins = golang::build_all(&root, &listings, false)?;
                     bench::run_smoke(&root, &build, &go_bins, false)

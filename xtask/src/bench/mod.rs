@@ -22,6 +22,7 @@
 
 pub mod ch09;
 pub mod ch10;
+pub mod ch10_history;
 pub mod ch11;
 pub mod measure;
 pub mod parse;
@@ -50,7 +51,12 @@ pub struct Chapter {
 }
 
 /// Every chapter with measured results.
-pub const CHAPTERS: [&Chapter; 3] = [&ch09::CHAPTER, &ch10::CHAPTER, &ch11::CHAPTER];
+pub const CHAPTERS: [&Chapter; 4] = [
+    &ch09::CHAPTER,
+    &ch10::CHAPTER,
+    &ch10_history::CHAPTER,
+    &ch11::CHAPTER,
+];
 
 /// Where the pages and figures go: src/bench/.
 pub fn figures_dir(root: &Path) -> PathBuf {
@@ -127,6 +133,8 @@ pub fn run_smoke(
 ) -> Result<()> {
     // Chapter 10's proxy benchmark needs no outside tools.
     ch10::run_smoke(root, &ch10::exe(build)?)?;
+    // Chapter 10's histories: one run of the scenario (two seconds).
+    ch10_history::run_smoke(root, build)?;
     // Chapter 11's overload benchmark and breaker demonstration: none either.
     ch11::run_smoke(root, build)?;
     ch09::run_smoke(root, build, go_bins, ci)

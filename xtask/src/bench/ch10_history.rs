@@ -1,0 +1,175 @@
+//! Chapter 10, `cargo xtask bench history`: the histories of the chapter's
+//! experiment (Listing 10-3's `counter-scenario`), drawn as timelines.
+//!
+//! Not a measurement of speed: the scenario's clients record every
+//! operation with its times, and the page shows one run of each core as a
+//! timeline. The histories are stored in bench/ch10-history.json, so that
+//! the figures are rendered, and checked, like every measured page.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use serde_json::{Value, json};
+
+use super::measure::machine;
+use crate::cmd;
+use crate::listings::Build;
+use crate::results::{self, Figure, Labels, Page, Timeline, label, labelf};
+
+const PACKAGE: &str = "listing-10-03";
+const SCENARIO: &str = "counter-scenario";
+const NODE: &str = "counter-node";
+/// The scenario's two runs, in the order of the page.
+const CORES: [&str; 2] = ["naive", "gcounter"];
+
+pub const CHAPTER: super::Chapter = super::Chapter {
+    results: "bench/ch10-history.json",
+    smoke_results: "ch10-history.json",
+    page,
+    summary: print_summary,
+    regenerate: "run `cargo xtask bench history` to record new histories, or \
+                 `cargo xtask bench --render` if only the drawing changed",
+};
+
+/// One run of the scenario, built in release like the other measurements.
+pub fn run_full(root: &Path) -> Result<()> {
+    cmd::run(cmd::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        PACKAGE,
+        "--bin",
+        SCENARIO,
+        "--bin",
+        NODE,
+    ]))?;
+    let dir = root.join("target/release");
+    let results = record(root, &dir.join(SCENARIO), &dir.join(NODE), false, "release")?;
+    super::write(root, &CHAPTER, &results, false)
+}
+
+/// The suite's smoke run of the debug build (two seconds), into
+/// target/bench-smoke/; then the check of the committed page.
+pub fn run_smoke(root: &Path, build: &Build) -> Result<()> {
+    let exe = |bin: &str| -> Result<PathBuf> {
+        build
+            .bins
+            .get(&format!("{PACKAGE}/{bin}"))
+            .cloned()
+            .with_context(|| format!("the workspace build made no {PACKAGE}/{bin}"))
+    };
+    let results = record(
+        root,
+        &exe(SCENARIO)?,
+        &exe(NODE)?,
+        true,
+        results::SMOKE_PROFILE,
+    )?;
+    super::write(root, &CHAPTER, &results, true)?;
+    super::check(root, &CHAPTER)
+}
+
+fn record(root: &Path, scenario: &Path, node: &Path, smoke: bool, profile: &str) -> Result<Value> {
+    let data = root.join(if smoke {
+        "target/bench-smoke/ch10-history"
+    } else {
+        "target/bench/ch10-history"
+    });
+    let mut c = Command::new(scenario);
+    c.arg("--data").arg(&data).arg("--node-bin").arg(node);
+    cmd::run(&mut c)?;
+    let mut histories = serde_json::Map::new();
+    for core in CORES {
+        let path = data.join(core).join("history.jsonl");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let events: Vec<Value> = text
+            .lines()
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("parsing {}", path.display()))?;
+        histories.insert(core.to_string(), Value::Array(events));
+    }
+    let mut machine = machine(root)?;
+    if let Some(m) = machine.as_object_mut() {
+        m.remove("go");
+        m.remove("wrk");
+    }
+    Ok(json!({ "machine": machine, "profile": profile, "histories": histories }))
+}
+
+const LABELS: Labels = &[
+    (
+        "title_naive",
+        "One run with the naive core: what the clients did, and were told",
+        "朴素核心的一次运行：客户端做了什么、得到了什么答复",
+    ),
+    (
+        "title_gcounter",
+        "One run with the G-counter: what the clients did, and were told",
+        "只增计数器的一次运行：客户端做了什么、得到了什么答复",
+    ),
+    ("client", "client {}", "客户端 {}"),
+    ("ok", "ok", "成功"),
+    ("fail", "failed", "失败"),
+    ("unknown", "unknown", "未知"),
+    (
+        "axis",
+        "each operation from its invocation to its completion; events in the order they happened, not to scale",
+        "每个操作从调用到完成；事件按发生的先后排列，不按时间比例",
+    ),
+];
+
+/// `+1` for an increment, `nK: V` for a read of V at node K.
+fn text(invoke: &Value, end: Option<&Value>) -> String {
+    match invoke["f"].as_str() {
+        Some("add") => "+1".into(),
+        Some("read") => match end.and_then(|e| e["value"].as_u64()) {
+            Some(v) => format!("n{}: {v}", invoke["node"].as_u64().unwrap_or(0)),
+            None => format!("n{}", invoke["node"].as_u64().unwrap_or(0)),
+        },
+        Some(f) => f.to_string(),
+        None => "?".into(),
+    }
+}
+
+fn page(results: &Value) -> Result<Page> {
+    let mut figures = Vec::new();
+    for core in CORES {
+        let events = results["histories"][core]
+            .as_array()
+            .with_context(|| format!("no {core} history in the results"))?;
+        let (processes, ops) = results::timeline_ops(events, text)?;
+        figures.push(Figure::Timeline(Timeline {
+            name: format!("ch10-history-{core}"),
+            title: label(if core == "naive" {
+                "title_naive"
+            } else {
+                "title_gcounter"
+            }),
+            rows: processes
+                .iter()
+                .map(|p| labelf("client", &[p.to_string()]))
+                .collect(),
+            ops,
+            legend: [label("ok"), label("fail"), label("unknown")],
+            axis: label("axis"),
+            by_order: true,
+        }));
+    }
+    Ok(Page {
+        name: "ch10-history".into(),
+        labels: LABELS,
+        tables: Vec::new(),
+        figures,
+    })
+}
+
+fn print_summary(results: &Value) -> Result<()> {
+    for core in CORES {
+        let events = results["histories"][core].as_array().map_or(0, Vec::len);
+        println!("{core}: {events} events");
+    }
+    Ok(())
+}
