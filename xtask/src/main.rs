@@ -8,6 +8,7 @@
 //! reload and compression) lives in the `book-web` crate, which is built
 //! together with the listings so that no dependency is compiled twice.
 
+mod article;
 mod bench;
 mod book;
 mod cmd;
@@ -163,6 +164,7 @@ fn test(root: &Path) -> Result<()> {
     step.start("listing manifests");
     let manifests = listings::check_manifests(root)?;
     snapshots::check(root)?;
+    article::check(root)?;
 
     step.start("clippy");
     cmd::run(cmd::cargo().args([

@@ -10,10 +10,11 @@ import (
 )
 
 func main() {
+	const readers = 10
 	var mu sync.RWMutex
 	var wg sync.WaitGroup
-	wg.Add(10)
-	for i := 0; i < 10; i++ {
+	wg.Add(readers)
+	for i := 0; i < readers; i++ {
 		go func() {
 			mu.RLock()
 			defer mu.RUnlock()
