@@ -404,3 +404,132 @@ mod tests {
         );
     }
 }
+
+/// Markdown that did not become markup: `_word_`, `*word*` or a backtick
+/// left in a page's text, outside code. The usual cause is emphasis
+/// between CJK characters, which CommonMark does not read as emphasis, so
+/// the reader sees the underscores. Also Chinese in italics, which CJK
+/// fonts do not have.
+pub fn check_markers(editions: &[Edition]) -> Result<()> {
+    let mut problems = Vec::new();
+    for edition in editions {
+        for page in files_with_extension(&edition.dir, "html")? {
+            let html = std::fs::read_to_string(&page)?;
+            let Some(main) = html
+                .split_once("<main>")
+                .and_then(|(_, m)| m.split_once("</main>"))
+            else {
+                continue;
+            };
+            for marker in stray_markers(&page_text(main.0)) {
+                problems.push(format!("{}: {marker:?}", page.display()));
+            }
+            // CJK fonts have no italics: the browser slants the glyphs.
+            for em in main.0.split("<em>").skip(1) {
+                let em = em.split("</em>").next().unwrap_or_default();
+                if em.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                    problems.push(format!("{}: italic Chinese <em>{em}</em>", page.display()));
+                }
+            }
+        }
+    }
+    ensure!(
+        problems.is_empty(),
+        "markdown markers shown as text, or Chinese in italics (write emphasis \
+         as **bold** in Chinese):\n{}",
+        problems.join("\n")
+    );
+    println!("no markdown markers left in the pages' text");
+    Ok(())
+}
+
+/// A page's text without its code, formulas and scripts, tags removed.
+fn page_text(html: &str) -> String {
+    let mut rest = html;
+    let mut kept = String::new();
+    'outer: while !rest.is_empty() {
+        for tag in ["pre", "code", "script", "style", "math"] {
+            let open = format!("<{tag}");
+            if rest.starts_with(&open) {
+                let close = format!("</{tag}>");
+                match rest.find(&close) {
+                    Some(end) => rest = &rest[end + close.len()..],
+                    None => rest = "",
+                }
+                continue 'outer;
+            }
+        }
+        let c = rest.chars().next().expect("rest is not empty");
+        kept.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in kept.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// `_x_` or `*x*` (not inside a word of ASCII letters or digits, nothing
+/// blank just inside the markers) and any backtick.
+fn stray_markers(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == '*');
+    let mut found = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '`' {
+            found.push(
+                chars[i.saturating_sub(10)..(i + 10).min(chars.len())]
+                    .iter()
+                    .collect(),
+            );
+            continue;
+        }
+        if !(c == '*' || c == '_') || word(i.checked_sub(1).and_then(|j| chars.get(j))) {
+            continue;
+        }
+        let Some(&next) = chars.get(i + 1) else {
+            continue;
+        };
+        if next.is_whitespace() || next == '*' || next == '_' {
+            continue;
+        }
+        let close = (i + 2..(i + 62).min(chars.len()))
+            .take_while(|&j| chars[j] != '\n')
+            .find(|&j| chars[j] == c);
+        if let Some(j) = close
+            && !chars[j - 1].is_whitespace()
+            && !word(chars.get(j + 1))
+        {
+            found.push(chars[i..=j].iter().collect());
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod marker_tests {
+    use super::*;
+
+    #[test]
+    fn emphasis_left_as_text_is_found_and_prose_is_not() {
+        assert_eq!(stray_markers("必须把写入_发送_过去"), ["_发送_"]);
+        assert_eq!(stray_markers("a *word* here"), ["*word*"]);
+        assert!(stray_markers("5 * 3 = 15, snake_case_name, a_b").is_empty());
+        assert_eq!(stray_markers("x ` y").len(), 1);
+        assert_eq!(
+            page_text("<p>a <code>`x`</code> b<pre>_y_</pre> &amp; c</p>"),
+            "a  b & c"
+        );
+    }
+}

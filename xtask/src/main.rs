@@ -203,6 +203,7 @@ fn test(root: &Path) -> Result<()> {
 
     step.start("internal links and fragments");
     book::check_links(&editions)?;
+    book::check_markers(&editions)?;
 
     step.start("browser tests");
     book::browser_tests(root, &build, &out, ci)?;
