@@ -37,6 +37,11 @@ const COPIES: &[(&str, &str, &str)] = &[
         "",
     ),
     (
+        "ch10-cluster/listing-10-01/src/lib.rs",
+        "ch12-load-balancing/listing-12-01/src/serve.rs",
+        "",
+    ),
+    (
         "ch10-cluster/listing-10-02/src/api.rs",
         "ch10-cluster/listing-10-03/src/faultproxy/api.rs",
         "faultproxy::",
