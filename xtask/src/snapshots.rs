@@ -71,13 +71,61 @@ const COPIES: &[(&str, &str, &str)] = &[
         "ch11-fault-tolerance/listing-11-03/src/faultproxy/toxic.rs",
         "faultproxy::",
     ),
+    (
+        "ch12-load-balancing/listing-12-01/src/pick.rs",
+        "ch12-load-balancing/listing-12-02/src/pick.rs",
+        "",
+    ),
+    (
+        "ch12-load-balancing/listing-12-01/src/ewma.rs",
+        "ch12-load-balancing/listing-12-02/src/ewma.rs",
+        "",
+    ),
+    (
+        "ch12-load-balancing/listing-12-01/src/health.rs",
+        "ch12-load-balancing/listing-12-02/src/health.rs",
+        "",
+    ),
+    (
+        "ch12-load-balancing/listing-12-01/src/client.rs",
+        "ch12-load-balancing/listing-12-02/src/client.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-01/src/lib.rs",
+        "ch12-load-balancing/listing-12-02/src/serve.rs",
+        "",
+    ),
+    (
+        "ch12-load-balancing/listing-12-01/src/bin/replica.rs",
+        "ch12-load-balancing/listing-12-02/src/bin/replica.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-02/src/api.rs",
+        "ch12-load-balancing/listing-12-02/src/faultproxy/api.rs",
+        "faultproxy::",
+    ),
+    (
+        "ch10-cluster/listing-10-02/src/proxy.rs",
+        "ch12-load-balancing/listing-12-02/src/faultproxy/proxy.rs",
+        "faultproxy::",
+    ),
+    (
+        "ch10-cluster/listing-10-02/src/toxic.rs",
+        "ch12-load-balancing/listing-12-02/src/faultproxy/toxic.rs",
+        "faultproxy::",
+    ),
 ];
 
 /// The code of a module without its opening comment, with `crate::PATH`
 /// read as `crate::`.
 fn body(text: &str, path: &str) -> String {
     let code: Vec<&str> = text.lines().skip_while(|l| l.starts_with("//!")).collect();
+    // A copied binary names its own crate: `listing_12_02::` for
+    // `listing_12_01::`.
     let code = code.join("\n");
+    let code = crate_names_as_one(&code);
     if path.is_empty() {
         code
     } else {
@@ -117,4 +165,30 @@ mod tests {
         let drifted = "//! A copy.\nuse crate::faultproxy::toxic::Toxic;\nfn f() { g() }";
         assert_ne!(body(original, ""), body(drifted, "faultproxy::"));
     }
+}
+
+/// `listing_NN_MM::` read as `listing::`, so that a binary copied into
+/// another listing still matches its original.
+fn crate_names_as_one(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(i) = rest.find("listing_") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + "listing_".len()..];
+        let b = tail.as_bytes();
+        let numbered = b.len() >= 7
+            && b[..2].iter().all(u8::is_ascii_digit)
+            && b[2] == b'_'
+            && b[3..5].iter().all(u8::is_ascii_digit)
+            && &tail[5..7] == "::";
+        if numbered {
+            out.push_str("listing::");
+            rest = &tail[7..];
+        } else {
+            out.push_str("listing_");
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
 }

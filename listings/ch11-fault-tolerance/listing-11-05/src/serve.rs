@@ -11,8 +11,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::http::StatusCode;
+use axum::{Extension, Router};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -91,7 +92,9 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // Handlers that want the peer's address extract `ConnectInfo`.
+        let conn_app = app.clone().layer(Extension(ConnectInfo(peer)));
+        let service = TowerToHyperService::new(conn_app);
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(
             async move {

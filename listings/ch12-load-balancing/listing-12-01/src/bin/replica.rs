@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use clap::Parser;
 use listing_12_01::serve::{Limits, serve, stop_signal};
@@ -77,6 +77,12 @@ async fn work(State(r): State<Arc<Replica>>, Query(w): Query<Work>) -> String {
     format!("replica {}", r.id)
 }
 
+/// Who sent the request, as a proxy in front says (`x-forwarded-for`).
+async fn forwarded(headers: HeaderMap) -> String {
+    let value = headers.get("x-forwarded-for").map(|v| v.to_str());
+    value.and_then(Result::ok).unwrap_or("none").to_string()
+}
+
 async fn ready(State(r): State<Arc<Replica>>) -> StatusCode {
     if r.ready.load(Ordering::Relaxed) {
         StatusCode::OK
@@ -105,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .route("/work", get(work).post(work))
+        .route("/forwarded", get(forwarded))
         .with_state(replica.clone());
     let grace = Duration::from_millis(args.ready_grace_ms);
     let stopping = {

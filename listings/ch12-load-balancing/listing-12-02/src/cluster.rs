@@ -1,0 +1,85 @@
+//! The processes of the experiment: replicas and the book's proxy, each
+//! started from a binary built beside this one, each killed when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A binary built beside the running one (`target/debug/replica`), or in
+/// a test, `env!("CARGO_BIN_EXE_replica")`.
+pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe.parent().context("the program's folder")?;
+    // A test binary lives one folder down, in deps/.
+    for dir in [dir, dir.parent().unwrap_or(dir)] {
+        if dir.join(name).exists() {
+            return Ok(dir.join(name));
+        }
+    }
+    bail!(
+        "{name} is not built beside {} (cargo build -p listing-12-02)",
+        exe.display()
+    )
+}
+
+/// A running program that printed `listening on http://ADDR` first.
+pub struct Process {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+}
+
+impl Process {
+    pub async fn start(exe: &Path, args: &[String]) -> anyhow::Result<Process> {
+        let mut command = Command::new(exe);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        // SAFETY: prctl(2) only, between fork and exec: if this process
+        // dies without dropping the child, the kernel kills it too.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("starting {}", exe.display()))?;
+        let stdout = child.stdout.take().context("stdout is piped")?;
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        tokio::time::timeout(Duration::from_secs(5), stdout.read_line(&mut line))
+            .await
+            .with_context(|| format!("{} did not start within 5 s", exe.display()))??;
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .with_context(|| format!("{} printed {line:?} first", exe.display()))?
+            .to_string();
+        Ok(Process { child, addr })
+    }
+
+    /// A replica with id `id`, on `listen` (`127.0.0.1:0` for any port).
+    pub async fn replica(id: u32, listen: &str) -> anyhow::Result<Process> {
+        let args = [
+            "--id".to_string(),
+            id.to_string(),
+            "--listen".to_string(),
+            listen.to_string(),
+        ];
+        Process::start(&sibling("replica")?, &args).await
+    }
+
+    /// `kill -9`, and wait until it is gone.
+    pub async fn kill(&mut self) -> anyhow::Result<()> {
+        self.child.kill().await.context("kill -9")
+    }
+}
