@@ -78,6 +78,11 @@ impl Process {
         Process::start(&sibling("replica")?, &args).await
     }
 
+    /// `None` once it has exited and been reaped.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// `kill -9`, and wait until it is gone.
     pub async fn kill(&mut self) -> anyhow::Result<()> {
         self.child.kill().await.context("kill -9")

@@ -1,0 +1,97 @@
+//! The book's reverse proxy, as a process in front of replica processes:
+//! what it tells the replica, and which failed requests it sends to
+//! another replica (the rules of Listing 12-1's client, with one more:
+//! a body that has begun to flow cannot be sent twice).
+
+use std::time::{Duration, Instant};
+
+use listing_12_02::cluster::Process;
+use listing_12_02::nginx::{Method, config};
+
+async fn cluster(timeout_ms: u64) -> (Vec<Process>, Process) {
+    let mut replicas = Vec::new();
+    for id in 1..=3 {
+        replicas.push(Process::replica(id, "127.0.0.1:0").await.unwrap());
+    }
+    let mut args = vec![
+        "--strategy".to_string(),
+        "least-outstanding".to_string(),
+        "--timeout-ms".to_string(),
+        timeout_ms.to_string(),
+    ];
+    for r in &replicas {
+        args.extend(["--replica".to_string(), r.addr.clone()]);
+    }
+    let proxy = Process::start(env!("CARGO_BIN_EXE_lb-proxy").as_ref(), &args)
+        .await
+        .unwrap();
+    (replicas, proxy)
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_proxy_appends_the_client_to_x_forwarded_for() {
+    let (_replicas, proxy) = cluster(1000).await;
+    let url = format!("http://{}/forwarded", proxy.addr);
+    let seen = http().get(&url).send().await.unwrap().text().await.unwrap();
+    assert_eq!(seen, "127.0.0.1");
+    let r = http().get(&url).header("x-forwarded-for", "10.0.0.7");
+    let seen = r.send().await.unwrap().text().await.unwrap();
+    assert_eq!(seen, "10.0.0.7, 127.0.0.1");
+}
+
+#[tokio::test]
+async fn a_refused_request_goes_elsewhere_unless_its_body_is_spent() {
+    let (mut replicas, proxy) = cluster(1000).await;
+    replicas[0].kill().await.unwrap();
+    let url = format!("http://{}/work?ms=1", proxy.addr);
+    // Least outstanding starts at replica 1, which refuses.
+    let r = http().post(&url).body("a body").send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    assert!(r.text().await.unwrap().contains("body not replayable"));
+    // Without a body, even a POST may go to the next replica.
+    for _ in 0..6 {
+        let r = http().post(&url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_ne!(r.text().await.unwrap(), "replica 1");
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_is_retried_elsewhere_only_for_an_idempotent_request() {
+    let (replicas, proxy) = cluster(300).await;
+    let pid = replicas[0].pid().expect("replica 1 runs") as i32;
+    // SAFETY: kill(2) on a child of this test.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let url = format!("http://{}/work?ms=1", proxy.addr);
+    let started = Instant::now();
+    let r = http().post(&url).send().await.unwrap();
+    assert_eq!(r.status(), 504, "a POST that timed out is not sent twice");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // The next GET starts at replica 2; the one after at replica 1 again
+    // (timed out, so on its way to ejection) and must go on to another.
+    for _ in 0..4 {
+        let r = http().get(&url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_ne!(r.text().await.unwrap(), "replica 1");
+    }
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+}
+
+#[test]
+fn the_nginx_configuration_names_the_method_and_every_replica() {
+    let replicas = ["127.0.0.1:1001".to_string(), "127.0.0.1:1002".to_string()];
+    let c = config(&replicas, Method::LeastConn, "127.0.0.1:8080", "/tmp/x");
+    assert!(c.contains("least_conn;"));
+    assert!(c.contains("server 127.0.0.1:1001 max_fails=1 fail_timeout=2s;"));
+    assert!(c.contains("server 127.0.0.1:1002 max_fails=1 fail_timeout=2s;"));
+    assert!(c.contains("listen 127.0.0.1:8080;"));
+    let rr = config(&replicas, Method::RoundRobin, "127.0.0.1:8080", "/tmp/x");
+    assert!(!rr.contains("least_conn"));
+}
