@@ -122,3 +122,25 @@ pub fn apt_install(packages: &[&str]) -> Result<bool> {
         .args(packages))?;
     Ok(true)
 }
+
+/// Makes sure `path` (a program a listing starts, such as nginx) exists,
+/// installing the Debian `package` as root; otherwise fails with the
+/// command to run. The suite never skips what needs the program.
+pub fn ensure_program(path: &str, package: &str, why: &str, ci: bool) -> Result<()> {
+    if std::path::Path::new(path).exists() {
+        println!("{path} is there");
+        return Ok(());
+    }
+    if apt_install(&[package])? && std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let hint = format!("sudo apt-get install {package}");
+    bail!(
+        "{path} is missing: {why}. Install it with: {hint}{}",
+        if ci {
+            ""
+        } else {
+            " (the suite never skips it)"
+        }
+    )
+}

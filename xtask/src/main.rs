@@ -176,6 +176,14 @@ fn test(root: &Path) -> Result<()> {
         "warnings",
     ]))?;
 
+    step.start("system programs the listings start (nginx)");
+    cmd::ensure_program(
+        "/usr/sbin/nginx",
+        "nginx",
+        "chapter 12 runs nginx as a load balancer",
+        ci,
+    )?;
+
     step.start("build the workspace once");
     let build = listings::build_workspace()?;
 
