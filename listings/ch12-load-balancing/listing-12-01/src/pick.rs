@@ -73,7 +73,7 @@ pub struct Settings {
     /// What a replica not yet heard from is assumed to take.
     pub initial_latency: Duration,
     /// How fast the latency estimate forgets: the time constant of its
-    /// decay (10 s, as in tower's and Finagle's defaults).
+    /// decay (10 s, as in Finagle's and Linkerd's defaults).
     pub decay: Duration,
     pub ejection: EjectionPolicy,
 }
