@@ -4,7 +4,8 @@
 //! The proxy streams bodies both ways (it never holds a whole request or
 //! response), tells the replica who the client was (`x-forwarded-for`),
 //! drops the hop-by-hop headers that belong to one connection only, and
-//! applies the health rules of Listing 12-1. What it may retry follows
+//! applies the health rules of Listing 12-1 (readiness polled, failing
+//! replicas ejected). What it may retry follows
 //! from streaming: a request without a body (GET, HEAD) can be sent again
 //! to another replica, after a refused connection or, being idempotent,
 //! after a timeout; a request whose body has started to flow cannot be
@@ -13,7 +14,7 @@
 //! in Rust, Pingora is a proxy framework of this kind.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -62,6 +63,28 @@ impl Proxy {
         self.picker
             .lock()
             .expect("the picker's lock is not poisoned")
+    }
+
+    /// Asks every replica's `/ready` every `every` until the proxy is
+    /// dropped; one that does not answer 200 within 200 ms leaves the set.
+    pub fn watch_readiness(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let proxy: Weak<Proxy> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let Some(p) = proxy.upgrade() else { return };
+                for (i, replica) in p.replicas.iter().enumerate() {
+                    let Ok(uri) = format!("http://{replica}/ready").parse() else {
+                        continue;
+                    };
+                    let probe = p.client.get(uri);
+                    let answer = tokio::time::timeout(Duration::from_millis(200), probe).await;
+                    let ready = matches!(answer, Ok(Ok(r)) if r.status().is_success());
+                    p.picker().set_ready(i, ready);
+                }
+            }
+        })
     }
 }
 

@@ -18,6 +18,9 @@ async fn cluster(timeout_ms: u64) -> (Vec<Process>, Process) {
         "least-outstanding".to_string(),
         "--timeout-ms".to_string(),
         timeout_ms.to_string(),
+        // One readiness poll, at start: these tests are about failures.
+        "--ready-every-ms".to_string(),
+        "600000".to_string(),
     ];
     for r in &replicas {
         args.extend(["--replica".to_string(), r.addr.clone()]);
@@ -25,6 +28,8 @@ async fn cluster(timeout_ms: u64) -> (Vec<Process>, Process) {
     let proxy = Process::start(env!("CARGO_BIN_EXE_lb-proxy").as_ref(), &args)
         .await
         .unwrap();
+    // Let the first poll finish before a test kills or stops a replica.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     (replicas, proxy)
 }
 
@@ -94,4 +99,67 @@ fn the_nginx_configuration_names_the_method_and_every_replica() {
     assert!(c.contains("listen 127.0.0.1:8080;"));
     let rr = config(&replicas, Method::RoundRobin, "127.0.0.1:8080", "/tmp/x");
     assert!(!rr.contains("least_conn"));
+}
+
+#[tokio::test]
+async fn the_proxy_streams_a_response_as_it_is_produced() {
+    let (_replicas, proxy) = cluster(1000).await;
+    // Ten lines, 100 ms apart: the whole answer takes 0.9 s to produce.
+    let url = format!("http://{}/lines?n=10&ms=100", proxy.addr);
+    let started = Instant::now();
+    let mut r = http().get(&url).send().await.unwrap();
+    let first = r.chunk().await.unwrap().expect("a first chunk");
+    let first_after = started.elapsed();
+    assert_eq!(first.as_ref(), b"line 0\n");
+    let mut rest = Vec::new();
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        rest.extend_from_slice(&chunk);
+    }
+    let all_after = started.elapsed();
+    assert!(String::from_utf8(rest).unwrap().ends_with("line 9\n"));
+    // A proxy that buffered would deliver the first line with the last.
+    assert!(
+        first_after + Duration::from_millis(500) < all_after,
+        "first line after {first_after:?}, all after {all_after:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_replica_that_stops_being_ready_gets_no_more_requests_from_the_proxy() {
+    let mut replicas = Vec::new();
+    for id in 1..=3 {
+        let listen = "127.0.0.1:0";
+        let r = Process::start(
+            env!("CARGO_BIN_EXE_replica").as_ref(),
+            &[
+                "--id",
+                &id.to_string(),
+                "--listen",
+                listen,
+                "--ready-grace-ms",
+                "3000",
+            ]
+            .map(String::from),
+        )
+        .await
+        .unwrap();
+        replicas.push(r);
+    }
+    let mut args = vec!["--ready-every-ms".to_string(), "50".to_string()];
+    for r in &replicas {
+        args.extend(["--replica".to_string(), r.addr.clone()]);
+    }
+    let proxy = Process::start(env!("CARGO_BIN_EXE_lb-proxy").as_ref(), &args)
+        .await
+        .unwrap();
+    let pid = replicas[1].pid().expect("replica 2 runs") as i32;
+    // SAFETY: kill(2) on a child of this test.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    // Two polls later, replica 2 is out of the set, though still serving.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let url = format!("http://{}/work?ms=1", proxy.addr);
+    for _ in 0..12 {
+        let body = http().get(&url).send().await.unwrap().text().await.unwrap();
+        assert_ne!(body, "replica 2");
+    }
 }

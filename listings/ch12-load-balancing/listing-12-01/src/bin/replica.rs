@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
@@ -83,6 +84,29 @@ async fn forwarded(headers: HeaderMap) -> String {
     value.and_then(Result::ok).unwrap_or("none").to_string()
 }
 
+#[derive(Deserialize)]
+struct Lines {
+    n: u32,
+    ms: u64,
+}
+
+/// `n` lines, one every `ms` milliseconds (at most 100 and 100 ms): a
+/// response that is produced over time, to see whether a proxy streams it.
+async fn lines(Query(l): Query<Lines>) -> Body {
+    let every = Duration::from_millis(l.ms.min(100));
+    let n = l.n.min(100);
+    let lines = futures_util::stream::unfold(0, move |i| async move {
+        if i == n {
+            return None;
+        }
+        if i > 0 {
+            tokio::time::sleep(every).await;
+        }
+        Some((Ok::<_, std::io::Error>(format!("line {i}\n")), i + 1))
+    });
+    Body::from_stream(lines)
+}
+
 async fn ready(State(r): State<Arc<Replica>>) -> StatusCode {
     if r.ready.load(Ordering::Relaxed) {
         StatusCode::OK
@@ -112,6 +136,7 @@ async fn main() -> anyhow::Result<()> {
         .route("/ready", get(ready))
         .route("/work", get(work).post(work))
         .route("/forwarded", get(forwarded))
+        .route("/lines", get(lines))
         .with_state(replica.clone());
     let grace = Duration::from_millis(args.ready_grace_ms);
     let stopping = {

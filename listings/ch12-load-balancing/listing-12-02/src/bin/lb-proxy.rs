@@ -27,6 +27,9 @@ struct Args {
     /// How long a replica may take to start its answer.
     #[arg(long, default_value_t = 1000)]
     timeout_ms: u64,
+    /// How often to ask each replica's /ready.
+    #[arg(long, default_value_t = 500)]
+    ready_every_ms: u64,
 }
 
 #[tokio::main]
@@ -42,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("lb-proxy: cannot listen on {}", args.listen))?;
     let timeout = Duration::from_millis(args.timeout_ms);
     let proxy = Arc::new(Proxy::new(args.replicas, args.strategy, timeout));
+    let _poller = proxy.watch_readiness(Duration::from_millis(args.ready_every_ms));
     println!("listening on http://{}", listener.local_addr()?);
     let limits = Limits {
         // Bodies stream through; the replicas bound their own size.
