@@ -15,16 +15,18 @@
 
 use std::time::Duration;
 
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
 use tower::balance::p2c::Balance;
 use tower::buffer::Buffer;
 use tower::discover::ServiceList;
 use tower::load::{CompleteOnResponse, PeakEwma};
-use tower::util::BoxCloneService;
-use tower::{BoxError, service_fn};
+use tower::util::BoxCloneSyncService;
+use tower::{BoxError, ServiceExt, service_fn};
 
-/// A shared client that sends a path (`/work?ms=2`) to one of the
+/// A shared client (Clone and Sync, so it can be axum state) that sends a path (`/work?ms=2`) to one of the
 /// replicas at `urls` and returns the body.
-pub type Shared = BoxCloneService<String, String, BoxError>;
+pub type Shared = BoxCloneSyncService<String, String, BoxError>;
 
 // ANCHOR: tower
 pub fn balancer(urls: &[String]) -> Shared {
@@ -49,6 +51,23 @@ pub fn balancer(urls: &[String]) -> Shared {
         .collect();
     let balance = Balance::new(ServiceList::new(replicas));
     // 64 requests may wait for the balancer's task; more wait for room.
-    BoxCloneService::new(Buffer::new(balance, 64))
+    BoxCloneSyncService::new(Buffer::new(balance, 64))
 }
 // ANCHOR_END: tower
+
+// ANCHOR: edge
+/// An axum handler that forwards its path through the balancer: at this
+/// edge the boxed error becomes a 502 that says what went wrong.
+pub async fn via_balancer(
+    State(balancer): State<Shared>,
+    uri: Uri,
+) -> Result<String, (StatusCode, String)> {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+    balancer.oneshot(path).await.map_err(|e| {
+        (
+            StatusCode::BAD_GATEWAY,
+            format!("no replica answered: {e}\n"),
+        )
+    })
+}
+// ANCHOR_END: edge

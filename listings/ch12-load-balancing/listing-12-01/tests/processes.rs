@@ -147,3 +147,24 @@ async fn p2c_sends_little_to_a_slow_replica_round_robin_a_third() {
     assert!(count(&answers) <= 6, "tower sent {} of 60", count(&answers));
     assert!(answers.iter().any(|a| a == "replica 1") && answers.iter().any(|a| a == "replica 3"));
 }
+
+#[tokio::test]
+async fn at_the_axum_edge_tower_errors_become_502() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use listing_12_01::tower_balance::{balancer, via_balancer};
+    use tower::ServiceExt;
+    let mut replicas = three([&[], &[], &[]]).await;
+    let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
+    let app = axum::Router::new()
+        .fallback(via_balancer)
+        .with_state(balancer(&urls));
+    let request = || Request::get("/work?ms=1").body(Body::empty()).unwrap();
+    let ok = app.clone().oneshot(request()).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    for r in &mut replicas {
+        r.child.kill().await.unwrap();
+    }
+    let failed = app.oneshot(request()).await.unwrap();
+    assert_eq!(failed.status(), 502);
+}
