@@ -24,8 +24,9 @@ use tower::load::{CompleteOnResponse, PeakEwma};
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceExt, service_fn};
 
-/// A shared client (Clone and Sync, so it can be axum state) that sends a path (`/work?ms=2`) to one of the
-/// replicas at `urls` and returns the body.
+/// A shared client that sends a path (`/work?ms=2`) to one of the
+/// replicas at `urls` and returns the body; `Clone` and `Sync`, so that
+/// it can be axum's state.
 pub type Shared = BoxCloneSyncService<String, String, BoxError>;
 
 // ANCHOR: tower
