@@ -477,21 +477,29 @@ const LABELS: Labels = &[
     ),
     ("callgrind", "callgrind, per request", "callgrind，每个请求"),
     ("instructions", "instructions", "指令数"),
-    ("alloc", "in malloc/free", "malloc/free 占比"),
-    ("copy", "in memcpy/memmove", "memcpy/memmove 占比"),
+    // Around a C function's name, set as code: "in `malloc`/`free`",
+    // "`malloc`/`free` 占比".
+    ("share_before", "in ", ""),
+    ("share_after", "", " 占比"),
+    ("percent", "{} %", "{}%"),
     (
         "counter",
         "µs per 40,000 increments",
         "每 40,000 次递增耗时（微秒）",
     ),
     ("threads", "threads {}", "线程数 {}"),
+    // A counter's row: the language, then the kind.
+    ("atomic", "{} atomic", "{} 原子变量"),
+    ("mutex", "{} mutex", "{} 互斥锁"),
+    ("rwlock", "{} rwlock", "{} 读写锁"),
+    ("us", "µs", "微秒"),
     ("go", "Go", "Go"),
     ("rps_unit", "requests/s", "次请求/秒"),
     ("wrk", "wrk", "wrk"),
     (
         "load_text",
-        "wrk -t1 -c{} -d{}s ({} s warm-up) × {} rounds; ",
-        "wrk -t1 -c{} -d{}s（预热 {} 秒）× {} 轮；",
+        " ({} s warm-up) × {} rounds; ",
+        "（预热 {} 秒）× {} 轮；",
     ),
     (
         "pinned",
@@ -519,6 +527,16 @@ const LABELS: Labels = &[
         "每 40,000 次递增耗时，微秒（越低越好）",
     ),
 ];
+
+/// A callgrind table's header: the share of instructions spent in some C
+/// functions, named as code.
+fn share_header(functions: &str) -> Cell {
+    Cell::Join(vec![
+        label("share_before"),
+        Cell::Code(functions.into()),
+        label("share_after"),
+    ])
+}
 
 /// A `{median, min, max}` object of results.json.
 fn stored_spread(v: &Value) -> Option<Spread> {
@@ -578,8 +596,8 @@ fn page(results: &Value) -> Result<Page> {
             vec![
                 value(*name),
                 value(num(f(&p["instructions_per_request"]), 0)),
-                value(format!("{} %", num(f(&p["allocator_share"]) * 100.0, 0))),
-                value(format!("{} %", num(f(&p["copy_share"]) * 100.0, 0))),
+                labelf("percent", &[num(f(&p["allocator_share"]) * 100.0, 0)]),
+                labelf("percent", &[num(f(&p["copy_share"]) * 100.0, 0)]),
             ]
         })
         .collect();
@@ -590,12 +608,16 @@ fn page(results: &Value) -> Result<Page> {
     let mut counter_bars = Vec::new();
     for (lang, key) in [("Rust", "rust_ns"), ("Go", "go_ns")] {
         for kind in COUNTERS {
-            let mut row = vec![value(format!("{lang} {kind}"))];
+            let name = labelf(kind, &[lang.to_string()]);
+            let mut row = vec![name];
             for threads in THREADS {
                 let us = counter_us(key, kind, threads);
                 row.push(value(num(us, 0)));
                 counter_bars.push(Bar {
-                    label: value(format!("{lang} {kind} ×{threads}")),
+                    label: Cell::Join(vec![
+                        labelf(kind, &[lang.to_string()]),
+                        value(format!(" ×{threads}")),
+                    ]),
                     value: us,
                     range: None,
                 });
@@ -609,14 +631,13 @@ fn page(results: &Value) -> Result<Page> {
         other => value(other.unwrap_or("unknown")),
     };
     let load = Cell::Join(vec![
+        Cell::Code(format!(
+            "wrk -t1 -c{} -d{}s",
+            s["connections"], s["seconds"]
+        )),
         labelf(
             "load_text",
-            &[
-                s["connections"].to_string(),
-                s["seconds"].to_string(),
-                s["warmup_seconds"].to_string(),
-                s["rounds"].to_string(),
-            ],
+            &[s["warmup_seconds"].to_string(), s["rounds"].to_string()],
         ),
         pinning,
     ]);
@@ -652,8 +673,8 @@ fn page(results: &Value) -> Result<Page> {
                 header: vec![
                     label("callgrind"),
                     label("instructions"),
-                    label("alloc"),
-                    label("copy"),
+                    share_header("malloc/free"),
+                    share_header("memcpy/memmove"),
                 ],
                 rows: profiled,
             },
@@ -684,13 +705,13 @@ fn page(results: &Value) -> Result<Page> {
             Figure::Bars(BarChart {
                 name: "http-p99".into(),
                 title: label("p99_title"),
-                unit: value("µs"),
+                unit: label("us"),
                 bars: bars("p99_us"),
             }),
             Figure::Bars(BarChart {
                 name: "counters".into(),
                 title: label("counters_title"),
-                unit: value("µs"),
+                unit: label("us"),
                 bars: counter_bars,
             }),
         ],
@@ -716,6 +737,10 @@ mod tests {
             .split_once("<div class=\"bench-results\" lang=\"zh-CN\">")
             .unwrap();
         assert!(en.contains("<th>server</th>") && zh.contains("<th>服务器</th>"));
+        assert!(en.contains("<td>Rust atomic</td>") && zh.contains("<td>Rust 原子变量</td>"));
+        assert!(en.contains("<td>18 %</td>") && zh.contains("<td>18%</td>"));
+        assert!(zh.contains("<th><code>malloc/free</code> 占比</th>"));
+        assert!(zh.contains("<td><code>wrk -t1 -c50 -d10s</code>（预热 2 秒）× 5 轮；"));
         for (_, english, chinese) in LABELS.iter().chain(results::COMMON) {
             for word in english.split("{}").map(str::trim).filter(|w| w.len() > 3) {
                 if !chinese.contains(word) {
@@ -730,5 +755,11 @@ mod tests {
             .1;
         assert!(svg.contains("<desc>axum: ") && svg.contains("次请求/秒"));
         assert!(!svg.contains("requests"));
+        let counters = &files
+            .iter()
+            .find(|(n, _)| n == "counters.zh-CN.svg")
+            .unwrap()
+            .1;
+        assert!(counters.contains(">Go 读写锁 ×8<") && counters.contains("301 微秒"));
     }
 }
