@@ -178,7 +178,7 @@
     const ZH_QUIZ_TEXT = {
         'Quiz': '小测验',
         'Start': '开始',
-        'Question': '进度',
+        'Question': '题目',
         'Question ': '题目 ',
         ' question': ' 道题',
         's': '',
@@ -195,6 +195,19 @@
         'or': '或者',
         'see the correct answers': '查看正确答案',
         '.': '。',
+        // A Tracing question: the program, then "does it compile, and what
+        // does it print?"; in the review, "This program does (not) compile."
+        'Determine whether the program will pass the compiler. If it passes, write the expected output of the program if it were executed.':
+            '判断这个程序能否通过编译。如果能，写出它运行时的输出。',
+        'This program:': '这个程序：',
+        'DOES compile': '能通过编译',
+        'OR': '还是',
+        'does NOT compile': '不能通过编译',
+        'The output of this program will be:': '这个程序的输出是：',
+        'This program': '这个程序',
+        'does': '能',
+        'does not': '不能',
+        ' compile.': '通过编译。',
         'Why is this quiz fullscreen?': '为什么测验以全屏显示？',
         'We want to know how much you are learning that can be recalled without assistance. Please complete the quiz without re-reading the text, e.g. by opening it in another tab.':
             '我们想知道你学到的内容中有多少能不借助任何帮助回忆起来。请不要重读正文（例如在另一个标签页里打开它）来完成测验。',
@@ -233,7 +246,16 @@
             }
             if (zh !== undefined && zh !== node.nodeValue) {
                 node.nodeValue = zh;
+                // "This program", " ", <strong>does</strong>: no space
+                // between Chinese words.
+                const next = node.nextSibling;
+                if (zh === '这个程序' && next && next.nodeType === Node.TEXT_NODE && next.nodeValue === ' ') {
+                    next.nodeValue = '';
+                }
             }
+        }
+        for (const answer of root.querySelectorAll('textarea[placeholder]')) {
+            answer.setAttribute('placeholder', '在这里写出程序的输出……');
         }
         for (const submit of root.querySelectorAll('input[type=submit]')) {
             submit.setAttribute('value', '提交');

@@ -105,6 +105,8 @@ async fn all_tests(client: &Client, dir: &Path, origin: &str, screenshots: &Path
     check("a quiz in the English edition takes an answer and shows the review");
     quiz_answers_and_reviews(client, origin, "zh-CN").await?;
     check("a quiz in the Chinese edition does the same, with Chinese questions and labels");
+    chinese_tracing_question(client, origin).await?;
+    check("a Tracing question in the Chinese edition has Chinese instructions, choices and review");
 
     std::fs::create_dir_all(screenshots)?;
     let shot = screenshots.join("zh-CN-ch03.png");
@@ -365,19 +367,7 @@ async fn quiz_answers_and_reviews(client: &Client, origin: &str, edition: &str) 
             "{edition}: the question is not the Chinese one: {first:?}"
         );
     }
-    // Answer every question: the chosen one first, then the first choice.
-    for _ in 0..3 {
-        let _: bool = eval(
-            client,
-            "const form = document.querySelector('.quiz-placeholder form.response');
-             if (!form) return false;
-             if (!form.querySelector('input[type=radio]:checked')) form.querySelector('input[type=radio]').click();
-             form.querySelector('input[type=submit]').click();
-             return true;",
-        )
-        .await?;
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    answer_every_question(client).await?;
     let review_heading = if chinese {
         "答案回顾"
     } else {
@@ -424,6 +414,94 @@ async fn quiz_answers_and_reviews(client: &Client, origin: &str, edition: &str) 
             "English quiz labels in the Chinese edition: {english:?}"
         );
     }
+    Ok(())
+}
+
+/// Answers every question left in the quiz on the page, however many: a
+/// choice already made is kept, otherwise the first one is taken (for a
+/// Tracing question "does not compile", which needs no typed output).
+async fn answer_every_question(client: &Client) -> Result<()> {
+    for _ in 0..20 {
+        let answered: bool = eval(
+            client,
+            "const form = document.querySelector('.quiz-placeholder form.response');
+             if (!form) return false;
+             if (!form.querySelector('input[type=radio]:checked')) {
+                 (form.querySelector('input[type=radio][value=false]') || form.querySelector('input[type=radio]')).click();
+             }
+             form.querySelector('input[type=submit]').click();
+             return true;",
+        )
+        .await?;
+        if !answered {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!("the quiz still asks questions after 20 answers")
+}
+
+/// Chapter 3's quiz opens with a Tracing question (the program that E0499
+/// rejects): in the Chinese edition its instructions, choices and review
+/// are Chinese too.
+async fn chinese_tracing_question(client: &Client, origin: &str) -> Result<()> {
+    client
+        .goto(&format!("{origin}/zh-CN/ch03-core-principles.html"))
+        .await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(".quiz-placeholder button.start"))
+        .await
+        .context("the quiz did not render")?
+        .click()
+        .await?;
+    wait_until(
+        client,
+        "return document.querySelectorAll('.quiz-placeholder input[type=radio][value=false]').length > 0",
+    )
+    .await?;
+    let quiz_text = "return document.querySelector('.quiz-placeholder').innerText";
+    let english = |text: &str| -> Vec<&'static str> {
+        [
+            "Determine whether",
+            "DOES compile",
+            "does NOT compile",
+            "This program",
+            "compile.",
+            "Question",
+        ]
+        .into_iter()
+        .filter(|label| text.contains(label))
+        .collect()
+    };
+    let first: String = eval(client, quiz_text).await?;
+    ensure!(
+        first.contains("判断这个程序能否通过编译") && first.contains("不能通过编译"),
+        "the Tracing question's instructions are not Chinese: {first:?}"
+    );
+    ensure!(
+        english(&first).is_empty(),
+        "English Tracing labels in the Chinese edition: {:?}",
+        english(&first)
+    );
+    answer_every_question(client).await?;
+    wait_until(
+        client,
+        "return document.querySelector('.quiz-placeholder').innerText.includes('答案回顾')",
+    )
+    .await
+    .context("the Tracing quiz showed no review")?;
+    let review: String = eval(client, quiz_text).await?;
+    ensure!(
+        review.contains("这个程序不能通过编译。"),
+        "the review does not say, in Chinese, that the program does not compile: {review:?}"
+    );
+    ensure!(
+        english(&review).is_empty(),
+        "English Tracing labels in the Chinese review: {:?}",
+        english(&review)
+    );
     Ok(())
 }
 
