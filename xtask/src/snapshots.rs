@@ -153,20 +153,6 @@ pub fn check(root: &Path) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_opening_comment_and_the_module_path_may_differ() {
-        let original = "//! Listing 10-2's proxy.\nuse crate::toxic::Toxic;\nfn f() {}";
-        let copy = "//! A copy of Listing 10-2's proxy,\n//! for this folder.\nuse crate::faultproxy::toxic::Toxic;\nfn f() {}";
-        assert_eq!(body(original, ""), body(copy, "faultproxy::"));
-        let drifted = "//! A copy.\nuse crate::faultproxy::toxic::Toxic;\nfn f() { g() }";
-        assert_ne!(body(original, ""), body(drifted, "faultproxy::"));
-    }
-}
-
 /// `listing_NN_MM::` read as `listing::`, so that a binary copied into
 /// another listing still matches its original.
 fn crate_names_as_one(code: &str) -> String {
@@ -191,4 +177,26 @@ fn crate_names_as_one(code: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_opening_comment_and_the_module_path_may_differ() {
+        let original = "//! Listing 10-2's proxy.\nuse crate::toxic::Toxic;\nfn f() {}";
+        let copy = "//! A copy of Listing 10-2's proxy,\n//! for this folder.\nuse crate::faultproxy::toxic::Toxic;\nfn f() {}";
+        assert_eq!(body(original, ""), body(copy, "faultproxy::"));
+        let drifted = "//! A copy.\nuse crate::faultproxy::toxic::Toxic;\nfn f() { g() }";
+        assert_ne!(body(original, ""), body(drifted, "faultproxy::"));
+    }
+
+    #[test]
+    fn a_copied_binary_may_name_its_own_crate() {
+        assert_eq!(
+            crate_names_as_one("use listing_12_02::serve;\nlet listing_x = 1;"),
+            "use listing::serve;\nlet listing_x = 1;"
+        );
+    }
 }
