@@ -97,8 +97,8 @@ const COPIES: &[(&str, &str, &str)] = &[
         "",
     ),
     (
-        "ch12-load-balancing/listing-12-01/src/bin/replica.rs",
-        "ch12-load-balancing/listing-12-02/src/bin/replica.rs",
+        "ch12-load-balancing/listing-12-01/src/bin/balance-replica.rs",
+        "ch12-load-balancing/listing-12-02/src/bin/proxy-replica.rs",
         "",
     ),
     (

@@ -20,7 +20,7 @@ struct Replica {
 
 impl Replica {
     async fn start(id: u32, args: &[&str]) -> Replica {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_replica"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_balance-replica"))
             .arg("--id")
             .arg(id.to_string())
             .args(args)

@@ -9,8 +9,8 @@ use anyhow::{Context, bail};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// A binary built beside the running one (`target/debug/replica`), or in
-/// a test, `env!("CARGO_BIN_EXE_replica")`.
+/// A binary built beside the running one (`target/debug/proxy-replica`), or in
+/// a test, `env!("CARGO_BIN_EXE_proxy-replica")`.
 pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let dir = exe.parent().context("the program's folder")?;
@@ -75,7 +75,7 @@ impl Process {
             "--listen".to_string(),
             listen.to_string(),
         ];
-        Process::start(&sibling("replica")?, &args).await
+        Process::start(&sibling("proxy-replica")?, &args).await
     }
 
     /// `None` once it has exited and been reaped.

@@ -130,7 +130,7 @@ async fn a_replica_that_stops_being_ready_gets_no_more_requests_from_the_proxy()
     for id in 1..=3 {
         let listen = "127.0.0.1:0";
         let r = Process::start(
-            env!("CARGO_BIN_EXE_replica").as_ref(),
+            env!("CARGO_BIN_EXE_proxy-replica").as_ref(),
             &[
                 "--id",
                 &id.to_string(),
