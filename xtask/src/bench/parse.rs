@@ -1,5 +1,5 @@
-//! The parsers of each measuring tool's report: wrk, criterion's bencher
-//! format, `go test -bench` and `callgrind_annotate`. Text in, numbers out;
+//! The parsers of each measuring tool's report: wrk, oha, criterion's
+//! bencher format, `go test -bench`, `callgrind_annotate` and `perf stat`. Text in, numbers out;
 //! no process is run here, so that each parser is tested on a stored report.
 
 use std::collections::BTreeMap;
@@ -87,6 +87,9 @@ pub fn parse_callgrind(report: &str) -> Result<(f64, f64, f64)> {
     ))
 }
 
+/// Four counters (atomic, mutex, rwlock, sharded) at four thread counts.
+const COUNTER_BENCHMARKS: usize = 16;
+
 /// `test atomic/1 ... bench:      123,456 ns/iter (+/- 7,890)`
 pub fn parse_bencher(report: &str) -> Result<Value> {
     let mut out = serde_json::Map::new();
@@ -101,8 +104,8 @@ pub fn parse_bencher(report: &str) -> Result<Value> {
         }
     }
     ensure!(
-        out.len() == 12,
-        "expected 12 Rust benchmarks, got {}:\n{report}",
+        out.len() == COUNTER_BENCHMARKS,
+        "expected {COUNTER_BENCHMARKS} Rust benchmarks, got {}:\n{report}",
         out.len()
     );
     Ok(Value::Object(out))
@@ -122,11 +125,31 @@ pub fn parse_go_bench(report: &str) -> Result<Value> {
         }
     }
     ensure!(
-        out.len() == 12,
-        "expected 12 Go benchmarks, got {}:\n{report}",
+        out.len() == COUNTER_BENCHMARKS,
+        "expected {COUNTER_BENCHMARKS} Go benchmarks, got {}:\n{report}",
         out.len()
     );
     Ok(Value::Object(out))
+}
+
+/// Event → count from `perf stat -x,` (its report on stderr, one
+/// `count,unit,event,...` line per event); an event perf could not count
+/// fails.
+pub fn parse_perf_stat(report: &str) -> Result<BTreeMap<String, f64>> {
+    let mut out = BTreeMap::new();
+    for line in report.lines() {
+        let fields: Vec<&str> = line.split(',').collect();
+        if let [count, _unit, event, ..] = fields.as_slice() {
+            if count.starts_with('<') {
+                bail!("perf could not count {event}: {line:?}");
+            }
+            if let Ok(count) = count.parse::<f64>() {
+                out.insert(event.to_string(), count);
+            }
+        }
+    }
+    ensure!(!out.is_empty(), "no counts in perf's report:\n{report}");
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -164,7 +187,7 @@ Transfer/sec:      3.84MB
     fn reads_bencher_and_go_reports() {
         let mut bencher = String::new();
         let mut go = String::new();
-        for kind in ["atomic", "mutex", "rwlock"] {
+        for kind in ["atomic", "mutex", "rwlock", "sharded"] {
             for t in [1, 2, 4, 8] {
                 bencher.push_str(&format!(
                     "test {kind}/{t} ... bench:      1,234 ns/iter (+/- 5)\n"
@@ -177,6 +200,19 @@ Transfer/sec:      3.84MB
         assert_eq!(parse_bencher(&bencher).unwrap()["mutex/4"], 1234.0);
         assert_eq!(parse_go_bench(&go).unwrap()["rwlock/8"], 2345.0);
         assert!(parse_go_bench("PASS").is_err());
+    }
+
+    #[test]
+    fn reads_perf_stat_reports() {
+        let report = "199,,syscalls:sys_enter_futex,31534873,100.00,6.279,K/sec
+176,,context-switches,31534873,100.00,6.310,K/sec
+31.53,msec,task-clock,31534873,100.00,0.413,CPUs utilized
+";
+        let counts = parse_perf_stat(report).unwrap();
+        assert_eq!(counts["syscalls:sys_enter_futex"], 199.0);
+        assert_eq!(counts["context-switches"], 176.0);
+        assert!(parse_perf_stat("<not supported>,,context-switches,0,100.00,,").is_err());
+        assert!(parse_perf_stat("").is_err());
     }
 
     #[test]
