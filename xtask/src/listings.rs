@@ -75,10 +75,42 @@ pub fn find(root: &Path) -> Result<Vec<Listing>> {
 /// Each listing must work on its own when copied out of the book: explicit
 /// dependency versions, no `workspace = true`, and all listings agreeing on
 /// each dependency's version requirement.
+/// Every binary of the workspace lands in the same target folder, so two
+/// packages with a binary of the same name overwrite each other's, and a
+/// test may start the wrong program (cargo only warns).
+fn unique_binaries(meta: &Value) -> Result<()> {
+    let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for package in meta["packages"].as_array().into_iter().flatten() {
+        for target in package["targets"].as_array().into_iter().flatten() {
+            let is_bin = target["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bin"));
+            if is_bin {
+                let name = target["name"].as_str().unwrap_or_default();
+                let package = package["name"].as_str().unwrap_or_default();
+                owners.entry(name).or_default().push(package);
+            }
+        }
+    }
+    let clashes: Vec<String> = owners
+        .iter()
+        .filter(|(_, packages)| packages.len() > 1)
+        .map(|(name, packages)| format!("`{name}` in {}", packages.join(", ")))
+        .collect();
+    ensure!(
+        clashes.is_empty(),
+        "binaries with the same name in several packages (they would share one \
+         file in target/): {}",
+        clashes.join("; ")
+    );
+    Ok(())
+}
+
 pub fn check_manifests(root: &Path) -> Result<Vec<Listing>> {
     let listings = find(root)?;
     let meta = cmd::output(cmd::cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?;
     let meta: Value = serde_json::from_slice(&meta.stdout)?;
+    unique_binaries(&meta)?;
     let mut versions: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for listing in &listings {
         let manifest = listing.dir.join("Cargo.toml");
@@ -795,6 +827,23 @@ fn with_port_addr(word: &str, addr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_binaries_of_one_name_are_refused() {
+        let bin = |name: &str| serde_json::json!({"name": name, "kind": ["bin"]});
+        let meta = |a: &str, b: &str| {
+            serde_json::json!({"packages": [
+                {"name": "listing-11-05", "targets": [bin("replica")]},
+                {"name": "listing-12-01", "targets": [bin(a), bin(b)]},
+            ]})
+        };
+        assert!(unique_binaries(&meta("balance-replica", "balance-sim")).is_ok());
+        let err = unique_binaries(&meta("replica", "balance-sim")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`replica` in listing-11-05, listing-12-01")
+        );
+    }
 
     #[test]
     fn ports_durations_and_dates_are_normalised() {
