@@ -12,6 +12,7 @@ mod article;
 mod bench;
 mod book;
 mod cmd;
+mod errata;
 mod golang;
 mod listings;
 mod po;
@@ -165,6 +166,7 @@ fn test(root: &Path) -> Result<()> {
     let manifests = listings::check_manifests(root)?;
     snapshots::check(root)?;
     article::check(root)?;
+    errata::check(root)?;
 
     step.start("clippy");
     cmd::run(cmd::cargo().args([
