@@ -27,10 +27,10 @@ pub fn fnv1a(state: u64, bytes: &[u8]) -> u64 {
 /// FNV-1a's starting value (its "offset basis").
 pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// SplitMix64's finaliser: FNV-1a leaves keys that differ in their last
-/// byte close together in the high bits; this spreads every input bit
-/// over all 64 output bits, which the ring's order and the rendezvous
-/// comparison need.
+/// SplitMix64's finaliser. FNV-1a alone gives keys that differ only in
+/// their last byte nearby hashes (those of "key-1" and "key-2" share their
+/// top 20 bits), which would put them on the same arc of the ring; the
+/// finaliser spreads every input bit over all 64 output bits.
 pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
