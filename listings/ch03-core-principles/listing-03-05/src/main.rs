@@ -1,49 +1,81 @@
 //! A read-write lock guarding shared data: many readers may hold it at once,
-//! a writer holds it alone. Ten writers each append an entry to a shared
-//! list while ten readers look at it; at the end every write is there.
-//! This is what the article's RWMutex program sets out to show, with the
-//! lock actually guarding data and every thread waited for.
+//! a writer holds it alone. The data is a ledger, a list of amounts and
+//! their total, which a writer updates in two steps; ten writers each add
+//! an amount while ten readers keep checking that the total matches the
+//! list. A reader that saw a half-done update would count it. This is what
+//! the article's RWMutex program sets out to show, with the lock actually
+//! guarding data and every thread waited for.
 
 use std::sync::RwLock;
 use std::thread;
+use std::time::Duration;
 
-const WRITERS: usize = 10;
+const WRITERS: u64 = 10;
 const READERS: usize = 10;
 
-fn main() {
-    // The lock owns the data: there is no way to reach the Vec without
-    // taking the lock first.
-    let log: RwLock<Vec<String>> = RwLock::new(Vec::new());
+/// Two fields that must agree: `total` is the sum of `amounts`.
+#[derive(Default)]
+struct Ledger {
+    amounts: Vec<u64>,
+    total: u64,
+}
 
-    let lengths_seen: Vec<usize> = thread::scope(|s| {
-        for id in 0..WRITERS {
-            let log = &log;
+fn main() {
+    // The lock owns the data: there is no way to reach the ledger without
+    // taking the lock first.
+    let ledger = RwLock::new(Ledger::default());
+
+    let half_done_seen: Vec<usize> = thread::scope(|s| {
+        for id in 1..=WRITERS {
+            let ledger = &ledger;
             s.spawn(move || {
                 // write() waits until no reader and no writer holds the lock.
                 // unwrap: the lock is poisoned only if a holder panicked, and
                 // no code here panics while holding it.
-                log.write().unwrap().push(format!("entry from writer {id}"));
+                let mut ledger = ledger.write().unwrap();
+                ledger.amounts.push(id);
+                // The sleep stands for a longer update; while it lasts the
+                // ledger is half done, and no reader can see it.
+                thread::sleep(Duration::from_millis(1));
+                ledger.total += id;
             });
         }
         let readers: Vec<_> = (0..READERS)
             .map(|_| {
-                let log = &log;
-                // read() is shared with other readers; the guard is dropped,
-                // and the lock released, at the end of the closure.
-                s.spawn(move || log.read().unwrap().len())
+                let ledger = &ledger;
+                s.spawn(move || {
+                    let mut half_done = 0;
+                    loop {
+                        // read() is shared with other readers; the guard is
+                        // dropped, and the lock released, at the end of
+                        // each pass.
+                        let ledger = ledger.read().unwrap();
+                        if ledger.amounts.iter().sum::<u64>() != ledger.total {
+                            half_done += 1;
+                        }
+                        if ledger.amounts.len() as u64 == WRITERS {
+                            return half_done;
+                        }
+                        drop(ledger);
+                        thread::yield_now();
+                    }
+                })
             })
             .collect();
-        // join() returns what each reader saw; unwrap re-raises a panic.
+        // join() returns what each reader counted; unwrap re-raises a panic.
         readers.into_iter().map(|r| r.join().unwrap()).collect()
     });
 
-    // How many entries a reader saw depends on scheduling, but never more
-    // than were written and never a half-written list.
-    let all_valid = lengths_seen.iter().all(|&n| n <= WRITERS);
     println!(
-        "readers finished: {} (each saw between 0 and {WRITERS} entries: {all_valid})",
-        lengths_seen.len()
+        "readers finished: {}, reads that saw a half-done update: {}",
+        half_done_seen.len(),
+        half_done_seen.iter().sum::<usize>()
     );
-    let log = log.into_inner().unwrap();
-    println!("entries after all writers finished: {}", log.len());
+    let ledger = ledger.into_inner().unwrap();
+    println!(
+        "after all writers: {} amounts, total {} (the sum of 1..={WRITERS} is {})",
+        ledger.amounts.len(),
+        ledger.total,
+        WRITERS * (WRITERS + 1) / 2
+    );
 }

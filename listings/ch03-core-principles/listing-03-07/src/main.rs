@@ -9,6 +9,7 @@ fn main() {
     quorums();
     availability();
     littles_law();
+    headroom();
     backoff();
     two_phase_commit();
 }
@@ -63,38 +64,166 @@ fn binomial(n: u32, k: u32) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * f64::from(n - i) / f64::from(i + 1))
 }
 
-/// A single-server queue: requests arrive at random (rate lambda) and take
-/// a random time to serve (mean 1/mu). Little's law says that the average
-/// number in the system L equals lambda times the average time W each one
-/// spends there; the simulation measures all three.
+/// A server, simulated: requests arrive at random (rate lambda), wait for
+/// a free worker, and take a random time to serve (mean S), first come
+/// first served. Two observers measure it from different data. One keeps
+/// each request's record, its arrival and its departure: from those come
+/// lambda (arrivals per second) and W (the mean time from arrival to
+/// departure). The other knows nothing of waits: once every millisecond it
+/// counts the requests inside, and L is the mean of its counts. Little's
+/// law says that L = lambda * W; if either observer were wrong, the two
+/// would disagree, and the last line would say so.
 fn littles_law() {
-    println!("\n== Little's law on a simulated server (lambda = 80/s, mu = 100/s)");
-    let (lambda, mu) = (80.0, 100.0);
+    println!("\n== Little's law on a simulated server (lambda = 80/s, S = 10 ms, one worker)");
+    let run = simulate(80.0, 0.010, 1, 160_000);
+    let (lambda, w) = (run.arrival_rate(), run.mean_time_in_system());
+    let (samples, l) = run.sampled_number_in_system(0.001);
+    println!(
+        "from {} request records: lambda = {lambda:.1} per second, W = {:.1} ms, lambda * W = {:.2}",
+        run.arrivals.len(),
+        w * 1000.0,
+        lambda * w
+    );
+    println!("from {samples} samples, one per ms: L = {l:.2}");
+    println!(
+        "L and lambda * W agree within 2%: {}",
+        agree(l, lambda * w, 0.02)
+    );
+}
+
+/// The same server at rising utilisation (lambda * S per worker), and the
+/// chapter's example, 1,000 requests per second of 50 ms each, served by
+/// more or fewer workers. W is measured over the first 20,000 requests and
+/// over the first 200,000: where the queue is stable the two agree; at
+/// utilisation 1 it is not, and the longer the run the longer the wait.
+fn headroom() {
+    println!("\n== Headroom: one worker, S = 10 ms");
+    println!(
+        "{:>11}  {:>14}  {:>15}  {:>15}",
+        "utilisation", "W, first 20000", "W, first 200000", "M/M/1: S/(1-u)"
+    );
+    for u in [0.5, 0.8, 0.9, 0.95, 1.0] {
+        let run = simulate(u / 0.010, 0.010, 1, 200_000);
+        let predicted = if u < 1.0 {
+            format!("{:.1} ms", 10.0 / (1.0 - u))
+        } else {
+            "no limit".to_string()
+        };
+        println!(
+            "{u:>11.2}  {:>11.1} ms  {:>12.1} ms  {predicted:>15}",
+            run.mean_time_in_system_of_first(20_000) * 1000.0,
+            run.mean_time_in_system() * 1000.0
+        );
+    }
+    println!("\n== Headroom: 1000 requests/s, S = 50 ms, so 50 workers busy on average");
+    println!(
+        "{:>7}  {:>11}  {:>14}  {:>15}",
+        "workers", "utilisation", "W, first 20000", "W, first 200000"
+    );
+    for workers in [50, 56, 63, 72] {
+        let run = simulate(1000.0, 0.050, workers, 200_000);
+        println!(
+            "{workers:>7}  {:>11.2}  {:>11.1} ms  {:>12.1} ms",
+            1000.0 * 0.050 / workers as f64,
+            run.mean_time_in_system_of_first(20_000) * 1000.0,
+            run.mean_time_in_system() * 1000.0
+        );
+    }
+}
+
+fn agree(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance * a.abs().max(b.abs())
+}
+
+/// What a run leaves behind: each request's arrival and departure time,
+/// in seconds, in the order the requests arrived.
+struct Run {
+    arrivals: Vec<f64>,
+    departures: Vec<f64>,
+}
+
+/// `requests` requests arriving at random at rate `lambda` to `workers`
+/// workers, each request taking a random time with mean `service`.
+fn simulate(lambda: f64, service: f64, workers: usize, requests: usize) -> Run {
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let requests = 200_000;
-    let (mut clock, mut server_free_at, mut total_time_in_system) = (0.0f64, 0.0f64, 0.0f64);
-    let mut last_departure = 0.0f64;
+    // When each worker is next free; the earliest is the next to take a
+    // request from the queue.
+    let mut free_at = std::collections::BinaryHeap::new();
+    for _ in 0..workers {
+        free_at.push(Earliest(0.0));
+    }
+    let (mut arrivals, mut departures) = (Vec::new(), Vec::new());
+    let mut clock = 0.0f64;
     for _ in 0..requests {
         clock += rng.exponential(lambda);
-        let start = clock.max(server_free_at);
-        server_free_at = start + rng.exponential(mu);
-        total_time_in_system += server_free_at - clock;
-        last_departure = last_departure.max(server_free_at);
+        // unwrap: the heap always holds `workers` entries, at least one.
+        let Earliest(free) = free_at.pop().unwrap();
+        let departure = clock.max(free) + rng.exponential(1.0 / service);
+        free_at.push(Earliest(departure));
+        arrivals.push(clock);
+        departures.push(departure);
     }
-    let measured_lambda = requests as f64 / clock;
-    let w = total_time_in_system / requests as f64;
-    // The time-average number in the system is the total time spent in it
-    // by all requests, divided by the length of the run.
-    let l = total_time_in_system / last_departure;
-    println!("measured arrival rate lambda = {measured_lambda:.1} per second");
-    println!("measured time in system W   = {:.1} ms", w * 1000.0);
-    println!("measured number in system L = {l:.2}");
-    println!("lambda * W                  = {:.2}", measured_lambda * w);
-    println!(
-        "queueing theory (M/M/1): W = 1/(mu - lambda) = {:.1} ms, L = {:.2}",
-        1000.0 / (mu - lambda),
-        lambda / (mu - lambda)
-    );
+    Run {
+        arrivals,
+        departures,
+    }
+}
+
+impl Run {
+    /// lambda: the arrivals divided by the time over which they came.
+    fn arrival_rate(&self) -> f64 {
+        self.arrivals.len() as f64 / self.arrivals[self.arrivals.len() - 1]
+    }
+
+    /// W: the mean of departure minus arrival, from the records.
+    fn mean_time_in_system(&self) -> f64 {
+        self.mean_time_in_system_of_first(self.arrivals.len())
+    }
+
+    fn mean_time_in_system_of_first(&self, n: usize) -> f64 {
+        let total: f64 = (0..n).map(|i| self.departures[i] - self.arrivals[i]).sum();
+        total / n as f64
+    }
+
+    /// L: every `period` seconds until the last arrival, the number of
+    /// requests that have arrived and not yet left, averaged. Returns the
+    /// number of samples and L.
+    fn sampled_number_in_system(&self, period: f64) -> (usize, f64) {
+        let end = self.arrivals[self.arrivals.len() - 1];
+        let mut departures = self.departures.clone();
+        departures.sort_by(f64::total_cmp);
+        let samples = (end / period) as usize;
+        let (mut arrived, mut left, mut sum) = (0, 0, 0usize);
+        for k in 0..samples {
+            let t = k as f64 * period;
+            while arrived < self.arrivals.len() && self.arrivals[arrived] <= t {
+                arrived += 1;
+            }
+            while left < departures.len() && departures[left] <= t {
+                left += 1;
+            }
+            sum += arrived - left;
+        }
+        (samples, sum as f64 / samples as f64)
+    }
+}
+
+/// A time in a max-heap that pops the earliest first.
+#[derive(PartialEq)]
+struct Earliest(f64);
+
+impl Eq for Earliest {}
+
+impl Ord for Earliest {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.0.total_cmp(&self.0)
+    }
+}
+
+impl PartialOrd for Earliest {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Retry delays: the ceiling doubles from `base` up to `cap`; "full jitter"
@@ -161,5 +290,44 @@ impl Rng {
     /// Exponentially distributed with the given rate.
     fn exponential(&mut self, rate: f64) -> f64 {
         -(1.0 - self.unit()).ln() / rate
+    }
+}
+
+/// The checks the suite runs (`cargo test -p listing-03-07`); each fails
+/// when the code it checks is wrong.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_observers_agree() {
+        let run = simulate(80.0, 0.010, 1, 160_000);
+        let lambda_w = run.arrival_rate() * run.mean_time_in_system();
+        let (_, l) = run.sampled_number_in_system(0.001);
+        assert!(agree(l, lambda_w, 0.02), "L = {l}, lambda * W = {lambda_w}");
+    }
+
+    #[test]
+    fn a_stable_queue_settles_and_a_full_one_does_not() {
+        let stable = simulate(80.0, 0.010, 1, 200_000);
+        assert!(agree(stable.mean_time_in_system(), 0.050, 0.05));
+        let full = simulate(100.0, 0.010, 1, 200_000);
+        assert!(full.mean_time_in_system() > 2.0 * full.mean_time_in_system_of_first(20_000));
+    }
+
+    #[test]
+    fn quorums_overlap_exactly_when_r_plus_w_exceeds_n() {
+        for (r, w) in [(2, 2), (1, 3), (3, 3)] {
+            assert!(
+                subsets(3, r)
+                    .iter()
+                    .all(|a| subsets(3, w).iter().all(|b| a & b != 0))
+            );
+        }
+        assert!(
+            subsets(3, 1)
+                .iter()
+                .any(|a| subsets(3, 2).iter().any(|b| a & b == 0))
+        );
     }
 }
