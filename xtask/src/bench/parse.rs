@@ -35,6 +35,40 @@ pub fn parse_wrk(report: &str) -> Result<Value> {
     }))
 }
 
+/// The achieved rate and the 50th, 99th and 99.9th latency percentiles
+/// (in µs) from oha's JSON report; a run with failed requests (other than
+/// those cut off by the run's end) or non-200 answers fails.
+pub fn parse_oha(report: &str) -> Result<Value> {
+    let r: Value =
+        serde_json::from_str(report).with_context(|| format!("not oha's JSON:\n{report}"))?;
+    let codes = r["statusCodeDistribution"]
+        .as_object()
+        .context("no status codes in oha's report")?;
+    ensure!(
+        codes.keys().all(|k| k == "200"),
+        "oha saw answers other than 200: {codes:?}"
+    );
+    if let Some(errors) = r["errorDistribution"].as_object() {
+        ensure!(
+            errors.keys().all(|e| e.contains("deadline")),
+            "oha saw failed requests: {errors:?}"
+        );
+    }
+    let p = &r["latencyPercentiles"];
+    let us = |key: &str| -> Result<f64> {
+        Ok(p[key]
+            .as_f64()
+            .with_context(|| format!("no {key} latency in oha's report"))?
+            * 1e6)
+    };
+    Ok(json!({
+        "requests_per_second": r["summary"]["requestsPerSec"].as_f64().context("no requestsPerSec in oha's report")?,
+        "p50_us": us("p50")?,
+        "p99_us": us("p99")?,
+        "p999_us": us("p99.9")?,
+    }))
+}
+
 fn duration_us(text: &str) -> Result<f64> {
     for (unit, factor) in [("us", 1.0), ("ms", 1_000.0), ("s", 1_000_000.0)] {
         if let Some(number) = text.strip_suffix(unit)
@@ -73,6 +107,9 @@ pub fn parse_callgrind(report: &str) -> Result<(f64, f64, f64)> {
                 "unlink_chunk.constprop.0",
             ]
             .contains(&function)
+                // mimalloc's (Listing 9-3): mi_malloc, _mi_page_malloc, ...
+                || function.starts_with("mi_")
+                || function.starts_with("_mi_")
             {
                 alloc += count;
             } else if function.starts_with("__memcpy") || function.starts_with("__memmove") {
@@ -200,6 +237,21 @@ Transfer/sec:      3.84MB
         assert_eq!(parse_bencher(&bencher).unwrap()["mutex/4"], 1234.0);
         assert_eq!(parse_go_bench(&go).unwrap()["rwlock/8"], 2345.0);
         assert!(parse_go_bench("PASS").is_err());
+    }
+
+    #[test]
+    fn reads_oha_reports() {
+        let report = r#"{"summary":{"successRate":1.0,"requestsPerSec":29973.95},
+            "latencyPercentiles":{"p50":0.000398834,"p99":0.002359584,"p99.9":0.004958734},
+            "statusCodeDistribution":{"200":89966},
+            "errorDistribution":{"aborted due to deadline":3}}"#;
+        let r = parse_oha(report).unwrap();
+        assert_eq!(r["requests_per_second"], 29973.95);
+        assert!((r["p999_us"].as_f64().unwrap() - 4958.734).abs() < 1e-6);
+        assert!(parse_oha(&report.replace("\"200\"", "\"503\"")).is_err());
+        assert!(
+            parse_oha(&report.replace("aborted due to deadline", "connection refused")).is_err()
+        );
     }
 
     #[test]
