@@ -42,6 +42,9 @@ enum Which {
     Overload,
     /// Chapter 10: the experiment's histories as timelines (Listing 10-3).
     History,
+    /// Chapter 12: six balancers under a slow and a killed replica
+    /// (Listing 12-2; needs nginx).
+    Balance,
 }
 
 #[derive(Subcommand)]
@@ -67,11 +70,12 @@ enum Task {
     /// `bench proxy`: chapter 10's proxy overhead, into bench/ch10-proxy.json.
     /// `bench overload`: chapter 11's overload and breaker timings, into
     /// bench/ch11-overload.json. `bench history`: chapter 10's histories,
-    /// drawn as timelines, from bench/ch10-history.json.
+    /// drawn as timelines, from bench/ch10-history.json. `bench balance`:
+    /// chapter 12's balancers, into bench/ch12-balance.json.
     Bench {
-        /// `proxy`, `history` or `overload`: only that part of chapter 10
-        /// or 11. Without it, a measurement is chapter 9's; --smoke and
-        /// --render do every chapter.
+        /// `proxy`, `history`, `overload` or `balance`: only that part of
+        /// chapter 10, 11 or 12. Without it, a measurement is chapter 9's;
+        /// --smoke and --render do every chapter.
         #[arg(value_enum)]
         which: Option<Which>,
         /// One short run of everything on the debug build, into
@@ -132,6 +136,11 @@ fn run(cli: Cli) -> Result<()> {
             ..
         } => bench::ch10_history::run_full(&root),
         Task::Bench {
+            which: Some(Which::Balance),
+            smoke: false,
+            ..
+        } => bench::ch12::run_full(&root),
+        Task::Bench {
             which, smoke: true, ..
         } => {
             let listings = listings::find(&root)?;
@@ -140,6 +149,7 @@ fn run(cli: Cli) -> Result<()> {
                 Some(Which::Proxy) => bench::ch10::run_smoke(&root, &bench::ch10::exe(&build)?),
                 Some(Which::Overload) => bench::ch11::run_smoke(&root, &build),
                 Some(Which::History) => bench::ch10_history::run_smoke(&root, &build),
+                Some(Which::Balance) => bench::ch12::run_smoke(&root, &build),
                 None => {
                     let go_bins = golang::build_all(&root, &listings, false)?;
                     bench::run_smoke(&root, &build, &go_bins, false)

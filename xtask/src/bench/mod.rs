@@ -24,6 +24,7 @@ pub mod ch09;
 pub mod ch10;
 pub mod ch10_history;
 pub mod ch11;
+pub mod ch12;
 pub mod measure;
 pub mod parse;
 
@@ -51,11 +52,12 @@ pub struct Chapter {
 }
 
 /// Every chapter with measured results.
-pub const CHAPTERS: [&Chapter; 4] = [
+pub const CHAPTERS: [&Chapter; 5] = [
     &ch09::CHAPTER,
     &ch10::CHAPTER,
     &ch10_history::CHAPTER,
     &ch11::CHAPTER,
+    &ch12::CHAPTER,
 ];
 
 /// Where the pages and figures go: src/bench/.
@@ -137,5 +139,8 @@ pub fn run_smoke(
     ch10_history::run_smoke(root, build)?;
     // Chapter 11's overload benchmark and breaker demonstration: none either.
     ch11::run_smoke(root, build)?;
+    // Chapter 12's balancers under a slow and a killed replica (about 18
+    // seconds; nginx, which the suite has checked for).
+    ch12::run_smoke(root, build)?;
     ch09::run_smoke(root, build, go_bins, ci)
 }
