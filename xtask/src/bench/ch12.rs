@@ -144,6 +144,7 @@ fn measure(root: &Path, exe: &Path, smoke: bool, profile: &str) -> Result<Value>
             "work_ms": report["work_ms"],
             "slow_ms": report["slow_ms"],
             "phase_seconds": report["phase_seconds"],
+            "rounds": report["rounds"],
             "nginx": nginx,
             "pinning": "none",
         },
@@ -310,9 +311,11 @@ const LABELS: Labels = &[
         "load_text",
         "open loop, {} requests/s, {} s per phase; {} ms of processor time per request at \
          each of three replicas; replica 2 slowed by {} ms through the fault proxy; {}; \
-         replicas, balancers and load on one machine (loopback)",
+         replicas, balancers and load on one machine (loopback); each figure the median of \
+         {} rounds, the balancers taking turns in each round (requests and errors: the sums)",
         "开环，每秒 {} 个请求，每个阶段 {} 秒；三个副本各自为每个请求花费 {} 毫秒处理器时间；\
-         通过故障代理让副本 2 的响应慢 {} 毫秒；{}；副本、负载均衡器和负载都在同一台机器上（本机回环）",
+         通过故障代理让副本 2 的响应慢 {} 毫秒；{}；副本、负载均衡器和负载都在同一台机器上（本机回环）；\
+         每个数字取 {} 轮的中位数，每一轮里各负载均衡器轮流运行（请求数和错误数为各轮之和）",
     ),
     (
         "p99_title",
@@ -421,6 +424,8 @@ fn page(results: &Value) -> Result<Page> {
             n(&s["work_ms"]),
             slow_ms.clone(),
             s["nginx"].as_str().unwrap_or("nginx").to_string(),
+            // Results from before rounds existed had one.
+            s["rounds"].as_u64().unwrap_or(1).to_string(),
         ],
     );
 

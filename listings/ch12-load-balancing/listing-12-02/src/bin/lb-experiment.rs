@@ -31,11 +31,18 @@ struct Args {
     /// Latency the fault proxy adds to replica 2's answers.
     #[arg(long, default_value_t = 20)]
     slow_ms: u64,
-    /// A short run for the test suite: 0.75 s phases at 60 requests/s.
+    /// Rounds of all balancers; the figures are the medians of the rounds.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// A short run for the test suite: one round, 0.75 s phases at 60
+    /// requests/s.
     #[arg(long)]
     smoke: bool,
     #[arg(long)]
     json: Option<std::path::PathBuf>,
+    /// Run only these balancers (by name, as printed); all when absent.
+    #[arg(long)]
+    only: Vec<String>,
 }
 
 const PHASES: [&str; 4] = ["healthy", "slow", "killed", "restarted"];
@@ -64,7 +71,9 @@ async fn main() -> anyhow::Result<()> {
     if args.smoke {
         args.phase_seconds = 0.75;
         args.rate = 60.0;
+        args.rounds = 1;
     }
+    anyhow::ensure!(args.rounds >= 1, "--rounds must be at least 1");
     let phase = Duration::from_secs_f64(args.phase_seconds);
     let mut r1 = Process::replica(1, "127.0.0.1:0").await?;
     let r2 = Process::replica(2, "127.0.0.1:0").await?;
@@ -89,104 +98,171 @@ async fn main() -> anyhow::Result<()> {
         Target::BookProxy,
         Target::Nginx,
     ];
+    if let Some(unknown) = args
+        .only
+        .iter()
+        .find(|n| !targets.iter().any(|t| t.name() == n.as_str()))
+    {
+        let known: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+        anyhow::bail!(
+            "--only {unknown}: no such balancer (known: {})",
+            known.join(", ")
+        );
+    }
     println!(
         "{} requests/s, {} ms of work each, phases of {} s: healthy; replica 2 +{} ms; \
          replica 3 killed; replica 3 restarted",
         args.rate, args.work_ms, args.phase_seconds, args.slow_ms
     );
-    let mut runs = Vec::new();
-    for target in targets {
-        // Each balancer starts from the same state: all healthy.
-        let _ = proxies.remove_toxic("replica-2", "slow").await;
-        let path = format!("/work?ms={}", args.work_ms);
-        let plain = reqwest::Client::builder()
-            .connect_timeout(Duration::from_millis(200))
-            .timeout(Duration::from_secs(2))
-            .build()?;
-        // Kept alive for the run: the proxy process, nginx, the balancer.
-        let mut _middle: (Option<Process>, Option<Nginx>) = (None, None);
-        let call: Box<dyn Fn() -> load::Call> = match target {
-            Target::Client(strategy) => {
-                let b = std::sync::Arc::new(Balancer::new(
-                    urls.clone(),
-                    strategy,
-                    Settings::default(),
-                    7,
-                ));
-                Box::new(move || {
-                    let (b, path) = (b.clone(), path.clone());
-                    Box::pin(
-                        async move { b.call(Method::GET, &path, true).await.ok().map(|a| a.body) },
-                    )
-                })
+    // Every round runs every balancer once, in turn, so that a machine
+    // that drifts during the experiment affects all of them alike.
+    let mut rounds: Vec<Vec<Value>> = vec![Vec::new(); targets.len()];
+    for round in 0..args.rounds {
+        println!("round {} of {}", round + 1, args.rounds);
+        for (t, target) in targets.iter().copied().enumerate() {
+            if !args.only.is_empty() && !args.only.iter().any(|n| n == target.name()) {
+                continue;
             }
-            Target::BookProxy | Target::Nginx => {
-                let front = if let Target::Nginx = target {
-                    let n = Nginx::start(&addrs, nginx::Method::LeastConn).await?;
-                    let addr = n.addr.clone();
-                    _middle.1 = Some(n);
-                    addr
-                } else {
-                    let mut a = vec!["--strategy".to_string(), Strategy::P2c.name().to_string()];
-                    for r in &addrs {
-                        a.push("--replica".into());
-                        a.push(r.clone());
-                    }
-                    let p = Process::start(&sibling("lb-proxy")?, &a).await?;
-                    let addr = p.addr.clone();
-                    _middle.0 = Some(p);
-                    addr
-                };
-                let url = format!("http://{front}{path}");
-                Box::new(move || {
-                    let request = plain.get(&url);
-                    Box::pin(async move {
-                        let r = request.send().await.ok()?.error_for_status().ok()?;
-                        r.text().await.ok()
+            // Each balancer starts from the same state: all healthy.
+            let _ = proxies.remove_toxic("replica-2", "slow").await;
+            let path = format!("/work?ms={}", args.work_ms);
+            let plain = reqwest::Client::builder()
+                .connect_timeout(Duration::from_millis(200))
+                .timeout(Duration::from_secs(2))
+                .build()?;
+            // Kept alive for the run: the proxy process, nginx, the balancer.
+            let mut _middle: (Option<Process>, Option<Nginx>) = (None, None);
+            let call: Box<dyn Fn() -> load::Call> = match target {
+                Target::Client(strategy) => {
+                    let b = std::sync::Arc::new(Balancer::new(
+                        urls.clone(),
+                        strategy,
+                        Settings::default(),
+                        7,
+                    ));
+                    Box::new(move || {
+                        let (b, path) = (b.clone(), path.clone());
+                        Box::pin(async move {
+                            b.call(Method::GET, &path, true).await.ok().map(|a| a.body)
+                        })
                     })
-                })
-            }
-        };
-        // The faults, on the schedule of the phases, beside the load.
-        let faults = {
-            let proxies = proxies.clone();
-            let slow: ToxicSpec = serde_json::from_value(json!({
-                "name": "slow", "type": "latency", "attributes": {"latency_ms": args.slow_ms},
-            }))?;
-            let toxic = slow.into_toxic()?;
-            let r3_addr = r3_addr.clone();
-            async move {
-                tokio::time::sleep(phase).await;
-                proxies
-                    .add_toxic("replica-2", toxic)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                tokio::time::sleep(phase).await;
-                r3.kill().await?;
-                tokio::time::sleep(phase).await;
-                r3 = Process::replica(3, &r3_addr).await?;
-                anyhow::Ok(r3)
-            }
-        };
-        let limit = Duration::from_secs(3);
-        let (records, restarted) =
-            tokio::join!(load::run(args.rate, phase * 4, limit, call), faults);
-        r3 = restarted.context("the faults of the experiment")?;
-        drop(_middle);
-        let run = summarise(target.name(), &records, phase);
-        print_run(&run);
-        runs.push(run);
+                }
+                Target::BookProxy | Target::Nginx => {
+                    let front = if let Target::Nginx = target {
+                        let n = Nginx::start(&addrs, nginx::Method::LeastConn).await?;
+                        let addr = n.addr.clone();
+                        _middle.1 = Some(n);
+                        addr
+                    } else {
+                        let mut a =
+                            vec!["--strategy".to_string(), Strategy::P2c.name().to_string()];
+                        for r in &addrs {
+                            a.push("--replica".into());
+                            a.push(r.clone());
+                        }
+                        let p = Process::start(&sibling("lb-proxy")?, &a).await?;
+                        let addr = p.addr.clone();
+                        _middle.0 = Some(p);
+                        addr
+                    };
+                    let url = format!("http://{front}{path}");
+                    Box::new(move || {
+                        let request = plain.get(&url);
+                        Box::pin(async move {
+                            let r = request.send().await.ok()?.error_for_status().ok()?;
+                            r.text().await.ok()
+                        })
+                    })
+                }
+            };
+            // The faults, on the schedule of the phases, beside the load.
+            let faults = {
+                let proxies = proxies.clone();
+                let slow: ToxicSpec = serde_json::from_value(json!({
+                    "name": "slow", "type": "latency", "attributes": {"latency_ms": args.slow_ms},
+                }))?;
+                let toxic = slow.into_toxic()?;
+                let r3_addr = r3_addr.clone();
+                async move {
+                    tokio::time::sleep(phase).await;
+                    proxies
+                        .add_toxic("replica-2", toxic)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    tokio::time::sleep(phase).await;
+                    r3.kill().await?;
+                    tokio::time::sleep(phase).await;
+                    r3 = Process::replica(3, &r3_addr).await?;
+                    anyhow::Ok(r3)
+                }
+            };
+            let limit = Duration::from_secs(3);
+            let (records, restarted) =
+                tokio::join!(load::run(args.rate, phase * 4, limit, call), faults);
+            r3 = restarted.context("the faults of the experiment")?;
+            drop(_middle);
+            let run = summarise(target.name(), &records, phase);
+            print_run(&run);
+            rounds[t].push(run);
+        }
+    }
+    let runs: Vec<Value> = rounds
+        .iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| combine(r))
+        .collect();
+    if args.rounds > 1 {
+        println!("median of {} rounds", args.rounds);
+        runs.iter().for_each(print_run);
     }
     let _ = r1.kill().await;
     if let Some(path) = args.json {
         let report = json!({
             "rate_per_s": args.rate, "work_ms": args.work_ms, "slow_ms": args.slow_ms,
-            "phase_seconds": args.phase_seconds, "phases": PHASES, "runs": runs,
+            "phase_seconds": args.phase_seconds, "phases": PHASES, "rounds": args.rounds,
+            "runs": runs,
         });
         std::fs::write(&path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// One balancer's rounds as one: per phase, the median of each latency
+/// figure and of each replica's share, and the sums of requests and errors.
+fn combine(rounds: &[Value]) -> Value {
+    let median = |mut v: Vec<f64>| -> Option<f64> {
+        v.retain(|x| x.is_finite());
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| v[v.len() / 2])
+    };
+    let phases: Vec<Value> = PHASES
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let each: Vec<&Value> = rounds.iter().map(|r| &r["phases"][i]).collect();
+            let numbers = |k: &str| {
+                each.iter()
+                    .filter_map(|p| p[k].as_f64())
+                    .collect::<Vec<_>>()
+            };
+            let sum = |k: &str| each.iter().filter_map(|p| p[k].as_u64()).sum::<u64>();
+            let share = |r: usize| {
+                median(each.iter().filter_map(|p| p["share"][r].as_f64()).collect()).unwrap_or(0.0)
+            };
+            json!({
+                "phase": label,
+                "requests": sum("requests"),
+                "errors": sum("errors"),
+                "p50_ms": median(numbers("p50_ms")),
+                "p99_ms": median(numbers("p99_ms")),
+                "p999_ms": median(numbers("p999_ms")),
+                "p99_ms_rounds": numbers("p99_ms"),
+                "share": [share(0), share(1), share(2)],
+            })
+        })
+        .collect();
+    json!({"balancer": rounds[0]["balancer"], "phases": phases})
 }
 
 /// Each phase's figures for one balancer.
