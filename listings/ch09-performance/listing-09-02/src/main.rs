@@ -1,7 +1,8 @@
-//! Listing 3-1 without its `TimeoutLayer`, for the benchmark only: it
-//! measures what the per-request timeout costs. Do not serve anything real
-//! without a timeout; a client that never finishes its request would hold a
-//! connection forever.
+//! Listing 3-1 without the bounds on its waits (no `TimeoutLayer`, no body
+//! limit, no header-read timer), served by `axum::serve`, for the benchmark
+//! only: it measures what the bounds cost. Do not serve anything real this
+//! way; a client that never finishes its request would hold a connection
+//! forever.
 
 use anyhow::Context;
 use axum::{Router, routing::get};
