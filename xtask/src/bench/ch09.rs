@@ -18,7 +18,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use super::measure::{machine, oha, peak_rss_kib, perf_stat, pinning, wrk};
+use super::measure::{first_line, machine, oha, peak_rss_kib, perf_stat, pinning, wrk};
 use super::parse::{parse_bencher, parse_callgrind, parse_go_bench};
 use crate::listings::{Build, Program, Server};
 use crate::results::{
@@ -305,26 +305,6 @@ fn measure(
             Err(e) => return Err(e),
         },
     }))
-}
-
-/// The first line a command prints (on stdout, or else stderr), trimmed.
-fn first_line(c: &mut Command) -> String {
-    c.output()
-        .ok()
-        .map(|o| {
-            let text = if o.stdout.is_empty() {
-                o.stderr
-            } else {
-                o.stdout
-            };
-            String::from_utf8_lossy(&text)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 /// wrk, Go, valgrind and (for the full run) perf: installed as root on

@@ -16,7 +16,7 @@ use std::process::Command;
 use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 
-use super::measure::machine;
+use super::measure::{first_line, machine};
 use crate::cmd;
 use crate::listings::Build;
 use crate::results::{
@@ -87,14 +87,7 @@ fn nginx_version() -> Result<String> {
         .into_iter()
         .find(|p| Path::new(p).exists())
         .context("no nginx (apt-get install nginx): chapter 12 runs it as a load balancer")?;
-    let out = cmd::output(Command::new(binary).arg("-v"))?;
-    let text = String::from_utf8_lossy(if out.stderr.is_empty() {
-        &out.stdout
-    } else {
-        &out.stderr
-    })
-    .trim()
-    .to_string();
+    let text = first_line(Command::new(binary).arg("-v"));
     Ok(text
         .strip_prefix("nginx version: ")
         .unwrap_or(&text)

@@ -28,24 +28,6 @@ pub fn machine(root: &Path) -> Result<Value> {
         .find_map(|l| l.strip_prefix("PRETTY_NAME="))
         .map(|v| v.trim_matches('"').to_string())
         .unwrap_or_else(|| "unknown".into());
-    let first_line = |c: &mut Command| -> String {
-        c.output()
-            .ok()
-            .map(|o| {
-                let text = if o.stdout.is_empty() {
-                    o.stderr
-                } else {
-                    o.stdout
-                };
-                String::from_utf8_lossy(&text)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string()
-            })
-            .unwrap_or_default()
-    };
     Ok(json!({
         "cpu": cpu,
         "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
@@ -143,4 +125,25 @@ pub fn peak_rss_kib(pid: u32) -> Result<u64> {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .context("no VmHWM in /proc/PID/status")
+}
+
+/// The first line a command prints (on stdout, or else stderr), trimmed;
+/// empty when it cannot run. Tools print their versions either way.
+pub fn first_line(c: &mut Command) -> String {
+    c.output()
+        .ok()
+        .map(|o| {
+            let text = if o.stdout.is_empty() {
+                o.stderr
+            } else {
+                o.stdout
+            };
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_default()
 }
