@@ -450,6 +450,20 @@ impl Page {
     }
 }
 
+/// For the chapters' tests: no English word of `labels` (or of the common
+/// labels) shows in `zh`, the Chinese block of a rendered page, unless its
+/// Chinese label has it too (a name such as nginx).
+#[cfg(test)]
+pub fn assert_no_english(zh: &str, labels: Labels) {
+    for (_, english, chinese) in labels.iter().chain(COMMON) {
+        for word in english.split("{}").map(str::trim).filter(|w| w.len() > 3) {
+            if !chinese.contains(word) {
+                assert!(!zh.contains(word), "{word:?} in the Chinese block");
+            }
+        }
+    }
+}
+
 /// The include file and the figures: (file name, contents).
 pub fn render(page: &Page) -> Result<Vec<(String, String)>> {
     let mut md = String::new();
