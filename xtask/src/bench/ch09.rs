@@ -1450,7 +1450,7 @@ mod tests {
         assert!(zh.contains("<th>分配器占比</th>") && zh.contains("<td>Go 1.27 分片计数</td>"));
         assert!(zh.contains("<td>达到</td>") || zh.contains("<td>未达到</td>"));
         assert!(zh.contains("<td><code>wrk -t1 -c50 -d10s</code>（预热 2 秒）× 5 轮；"));
-        results::assert_no_english(&zh, LABELS);
+        results::assert_no_english(zh, LABELS);
         let svg = &files
             .iter()
             .find(|(n, _)| n == "http-rps.zh-CN.svg")

@@ -388,6 +388,6 @@ mod tests {
         assert!(en.contains("<img src=\"bench/ch10-proxy-latency.en.svg\""));
         assert!(zh.contains("<img src=\"bench/ch10-proxy-latency.zh-CN.svg\""));
         // No English label reaches the Chinese block.
-        results::assert_no_english(&zh, LABELS);
+        results::assert_no_english(zh, LABELS);
     }
 }
