@@ -201,18 +201,6 @@ impl Picker {
         }
     }
 
-    pub fn strategy(&self) -> Strategy {
-        self.strategy
-    }
-
-    pub fn len(&self) -> usize {
-        self.replicas.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.replicas.is_empty()
-    }
-
     pub fn replica(&self, i: usize) -> &Replica {
         &self.replicas[i]
     }
