@@ -109,7 +109,9 @@ impl Picker {
             .collect();
         if candidates.is_empty() {
             // Every ready replica is ejected: trying one beats failing the
-            // request outright (Envoy calls this its panic threshold).
+            // request outright. Envoy's panic threshold is the same idea,
+            // applied sooner: by default, once fewer than 50 % of its hosts
+            // are healthy, it balances over all of them.
             candidates = (0..self.replicas.len())
                 .filter(|i| !tried.contains(i) && self.replicas[*i].health.ready)
                 .collect();
