@@ -42,8 +42,8 @@ const COPIES: &[(&str, &str, &str)] = &[
         "",
     ),
     (
-        "ch10-cluster/listing-10-02/src/api.rs",
-        "ch10-cluster/listing-10-03/src/faultproxy/api.rs",
+        "ch10-cluster/listing-10-02/src/registry.rs",
+        "ch10-cluster/listing-10-03/src/faultproxy/registry.rs",
         "faultproxy::",
     ),
     (
@@ -57,8 +57,8 @@ const COPIES: &[(&str, &str, &str)] = &[
         "faultproxy::",
     ),
     (
-        "ch10-cluster/listing-10-02/src/api.rs",
-        "ch11-fault-tolerance/listing-11-03/src/faultproxy/api.rs",
+        "ch10-cluster/listing-10-02/src/registry.rs",
+        "ch11-fault-tolerance/listing-11-03/src/faultproxy/registry.rs",
         "faultproxy::",
     ),
     (
@@ -102,8 +102,8 @@ const COPIES: &[(&str, &str, &str)] = &[
         "",
     ),
     (
-        "ch10-cluster/listing-10-02/src/api.rs",
-        "ch12-load-balancing/listing-12-02/src/faultproxy/api.rs",
+        "ch10-cluster/listing-10-02/src/registry.rs",
+        "ch12-load-balancing/listing-12-02/src/faultproxy/registry.rs",
         "faultproxy::",
     ),
     (
@@ -115,6 +115,23 @@ const COPIES: &[(&str, &str, &str)] = &[
         "ch10-cluster/listing-10-02/src/toxic.rs",
         "ch12-load-balancing/listing-12-02/src/faultproxy/toxic.rs",
         "faultproxy::",
+    ),
+    // The copies' mod.rs (without the API) have one original among
+    // themselves: Listing 10-2's lib.rs also declares and exports the API.
+    (
+        "ch10-cluster/listing-10-03/src/faultproxy/mod.rs",
+        "ch11-fault-tolerance/listing-11-03/src/faultproxy/mod.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-03/src/faultproxy/mod.rs",
+        "ch12-load-balancing/listing-12-02/src/faultproxy/mod.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-03/src/sim.rs",
+        "ch10-cluster/listing-10-04/src/sim.rs",
+        "",
     ),
 ];
 

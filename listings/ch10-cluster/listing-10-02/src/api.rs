@@ -1,13 +1,14 @@
-//! The control API: HTTP+JSON in Toxiproxy's shape, and its typed errors.
+//! The control API: HTTP+JSON in Toxiproxy's shape over the registry, and
+//! the status of each refusal.
 //!
-//! Every refusal is an [`ApiError`], turned into a 4xx (or 5xx) response
+//! Every refusal is an [`ApiError`] (most are the registry's
+//! [`ProxyError`]s), turned into a 4xx (or 5xx) response
 //! with a JSON body `{"error": "..."}` whose message names the problem. Even
 //! a body that is not JSON at all goes through [`JsonBody`], our own
 //! extractor, so it gets the same treatment instead of axum's plain text.
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -23,10 +24,11 @@ use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::proxy::{Proxies, ProxyInfo, ProxySpec};
+use crate::registry::{Proxies, ProxyError, ProxyInfo, ProxySpec};
 use crate::toxic::{Toxic, ToxicError, ToxicSpec};
 
-/// Everything the API can refuse, with the status each one maps to.
+/// Everything the API can refuse: what the registry refuses, and what only
+/// HTTP can get wrong. Each maps to a status.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("cannot read the request body: {}", .0.body_text())]
@@ -34,42 +36,36 @@ pub enum ApiError {
     #[error("malformed JSON body: {0}")]
     Json(#[from] serde_json::Error),
     #[error(transparent)]
-    Toxic(#[from] ToxicError),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("no proxy named {0:?}")]
-    NoSuchProxy(String),
-    #[error("proxy {proxy:?} has no toxic named {toxic:?}")]
-    NoSuchToxic { proxy: String, toxic: String },
-    #[error("a proxy named {0:?} already exists")]
-    ProxyExists(String),
-    #[error("proxy {proxy:?} already has a toxic named {toxic:?}")]
-    ToxicExists { proxy: String, toxic: String },
-    /// `cause` is in the message (the API shows only the message), so it is
-    /// not also a `source`: anyhow would print it twice.
-    #[error("cannot listen on {addr}: {cause}")]
-    Bind { addr: SocketAddr, cause: io::Error },
+    Proxy(#[from] ProxyError),
     #[error("no such route")]
     NoRoute,
     #[error("method not allowed on this path")]
     MethodNotAllowed,
 }
 
+impl From<ToxicError> for ApiError {
+    fn from(e: ToxicError) -> Self {
+        ApiError::Proxy(ProxyError::Toxic(e))
+    }
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Body(rejection) => rejection.status(),
-            ApiError::Json(_) | ApiError::Toxic(_) | ApiError::Invalid(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            ApiError::NoSuchProxy(_) | ApiError::NoSuchToxic { .. } | ApiError::NoRoute => {
-                StatusCode::NOT_FOUND
-            }
-            ApiError::ProxyExists(_) | ApiError::ToxicExists { .. } => StatusCode::CONFLICT,
-            ApiError::Bind { cause, .. } if cause.kind() == io::ErrorKind::AddrInUse => {
-                StatusCode::CONFLICT
-            }
-            ApiError::Bind { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Json(_) => StatusCode::BAD_REQUEST,
+            ApiError::Proxy(e) => match e {
+                ProxyError::Toxic(_) | ProxyError::Invalid(_) => StatusCode::BAD_REQUEST,
+                ProxyError::NoSuchProxy(_) | ProxyError::NoSuchToxic { .. } => {
+                    StatusCode::NOT_FOUND
+                }
+                ProxyError::ProxyExists(_) | ProxyError::ToxicExists { .. } => StatusCode::CONFLICT,
+                ProxyError::Bind { cause, .. } if cause.kind() == io::ErrorKind::AddrInUse => {
+                    StatusCode::CONFLICT
+                }
+                ProxyError::Bind { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }

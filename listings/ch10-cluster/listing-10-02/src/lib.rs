@@ -7,16 +7,20 @@
 //! bottom:
 //!
 //! - [`toxic`]: what a fault ("toxic") is and how JSON becomes one;
-//! - [`proxy`]: the named proxies and the byte pumps that apply the toxics;
-//! - [`api`]: the HTTP+JSON control API and its typed errors.
+//! - [`registry`]: the named proxies, what can be asked of them, and the
+//!   typed errors of those requests;
+//! - [`proxy`]: one proxy's accept loop and the byte pumps that apply the
+//!   toxics;
+//! - [`api`]: the HTTP+JSON control API over the registry.
 //!
 //! To embed it: create a [`Proxies`], then either call its methods directly
 //! or serve the API with [`serve_api`].
 
 pub mod api;
 pub mod proxy;
+pub mod registry;
 pub mod toxic;
 
 pub use api::{ApiError, router, serve_api};
-pub use proxy::{Proxies, ProxyInfo, ProxySpec};
+pub use registry::{Proxies, ProxyError, ProxyInfo, ProxySpec};
 pub use toxic::{Kind, Stream, Toxic, ToxicError, ToxicSpec};

@@ -45,6 +45,7 @@ struct Message<G> {
     gossip: G,
 }
 
+// ANCHOR: run
 /// One run: `steps` random events on `n` nodes, then the network heals,
 /// every node restarts, and gossip flows freely until it has reached
 /// everyone. Every acknowledged increment must then be counted by every
@@ -131,6 +132,8 @@ pub fn run<C: Counter>(seed: u64, n: usize, steps: usize) -> Result<u64, Failure
             _ => {}
         }
     }
+    // ANCHOR_END: run
+    // ANCHOR: heal
     trace.push("heal: restart every node, reconnect, gossip until done".into());
     let mut nodes: Vec<C> = nodes
         .into_iter()
@@ -156,6 +159,7 @@ pub fn run<C: Counter>(seed: u64, n: usize, steps: usize) -> Result<u64, Failure
         });
     }
     Ok(acked)
+    // ANCHOR_END: heal
 }
 
 /// Runs `seeds` seeds from `first`; the first failure, if any.

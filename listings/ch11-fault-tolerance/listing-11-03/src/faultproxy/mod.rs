@@ -1,22 +1,21 @@
-//! faultproxy: a TCP proxy that injects faults, for testing how a
-//! distributed system behaves when the network misbehaves.
+//! faultproxy: a copy of Listing 10-2, the TCP proxy that injects faults,
+//! without its HTTP control API: this listing's programs drive the proxies
+//! by calling the registry directly.
 //!
 //! The model is Toxiproxy (Shopify, <https://github.com/Shopify/toxiproxy>),
 //! and for real work you should use Toxiproxy: it is the production tool.
-//! This crate rebuilds its core from scratch, small enough to read top to
-//! bottom:
 //!
 //! - `toxic`: what a fault ("toxic") is and how JSON becomes one;
-//! - `proxy`: the named proxies and the byte pumps that apply the toxics;
-//! - `api`: the HTTP+JSON control API and its typed errors.
+//! - `registry`: the named proxies, what can be asked of them, and the
+//!   typed errors of those requests;
+//! - `proxy`: one proxy's accept loop and the byte pumps that apply the
+//!   toxics.
 //!
-//! To embed it: create a `Proxies`, then either call its methods directly
-//! or serve the API with `serve_api`.
+//! To embed it: create a `Proxies` and call its methods.
 
-pub mod api;
 pub mod proxy;
+pub mod registry;
 pub mod toxic;
 
-pub use api::{ApiError, router, serve_api};
-pub use proxy::{Proxies, ProxyInfo, ProxySpec};
+pub use registry::{Proxies, ProxyError, ProxyInfo, ProxySpec};
 pub use toxic::{Kind, Stream, Toxic, ToxicError, ToxicSpec};

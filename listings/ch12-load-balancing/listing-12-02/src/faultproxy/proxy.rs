@@ -1,84 +1,35 @@
-//! The proxies: a registry of named listeners, and for each accepted
+//! One proxy's data path: its accept loop, and for each accepted
 //! connection two pumps (one per direction) that copy bytes through the
-//! toxics.
+//! toxics. The registry (`registry.rs`) starts and stops it; nothing here
+//! knows about names or the API.
 //!
 //! A proxy's toxic list lives in a `tokio::sync::watch` channel. Every pump
 //! holds a receiver and looks at the current list before each chunk, and it
 //! also wakes up when the list changes, so adding or removing a toxic takes
 //! effect on connections that are already open, not only on new ones.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
-use crate::faultproxy::api::ApiError;
-use crate::faultproxy::toxic::{Kind, Stream, Toxic, check_name};
-
-/// The body of `POST /proxies`. Addresses are strings so that a bad one gets
-/// a message naming the field rather than serde's generic one.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProxySpec {
-    pub name: String,
-    /// Defaults to `127.0.0.1:0`: any free port, shown in the reply.
-    #[serde(default = "any_loopback_port")]
-    pub listen: String,
-    pub upstream: String,
-}
-
-fn any_loopback_port() -> String {
-    "127.0.0.1:0".into()
-}
-
-/// What the API shows of a proxy. `listen` is the address really bound.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ProxyInfo {
-    pub name: String,
-    pub listen: SocketAddr,
-    pub upstream: SocketAddr,
-    pub enabled: bool,
-    pub toxics: Vec<Toxic>,
-}
-
-/// All the proxies of this process. Cheap to clone: clones share the map.
-///
-/// The map sits behind a `tokio` mutex because enabling a proxy binds a
-/// socket and disabling one waits for its listener to close, both `await`s
-/// made while holding the lock. API calls are rare, so the lock is no
-/// bottleneck; the data path never touches it.
-#[derive(Clone, Default)]
-pub struct Proxies {
-    map: Arc<Mutex<BTreeMap<String, Proxy>>>,
-}
-
-struct Proxy {
-    name: String,
-    listen: SocketAddr,
-    upstream: SocketAddr,
-    toxics: watch::Sender<Vec<Toxic>>,
-    /// `Some` while enabled.
-    running: Option<Running>,
-}
+use crate::faultproxy::toxic::{Kind, Stream, Toxic};
 
 /// An enabled proxy's accept loop. Dropping `stop` tells the loop and every
 /// connection it accepted to close.
-struct Running {
+pub(crate) struct Running {
     stop: watch::Sender<()>,
     accept_loop: JoinHandle<()>,
 }
 
 impl Running {
-    fn start(
+    pub(crate) fn start(
         listener: TcpListener,
         upstream: SocketAddr,
         toxics: &watch::Sender<Vec<Toxic>>,
@@ -91,177 +42,11 @@ impl Running {
 
     /// Returns once the listening socket is closed: from then on, connecting
     /// is refused by the kernel.
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         drop(self.stop);
         // A JoinError would mean the loop panicked; the socket is closed either way.
         let _ = self.accept_loop.await;
     }
-}
-
-impl Proxy {
-    fn info(&self) -> ProxyInfo {
-        ProxyInfo {
-            name: self.name.clone(),
-            listen: self.listen,
-            upstream: self.upstream,
-            enabled: self.running.is_some(),
-            toxics: self.toxics.borrow().clone(),
-        }
-    }
-}
-
-fn parse_addr(field: &str, value: &str) -> Result<SocketAddr, ApiError> {
-    value
-        .parse()
-        .map_err(|_| ApiError::Invalid(format!("{field} {value:?} is not an IP:port address")))
-}
-
-async fn bind(addr: SocketAddr) -> Result<TcpListener, ApiError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|cause| ApiError::Bind { addr, cause })
-}
-
-impl Proxies {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Binds the listen address and starts forwarding to the upstream.
-    pub async fn create(&self, spec: ProxySpec) -> Result<ProxyInfo, ApiError> {
-        check_name(&spec.name)?;
-        let listen = parse_addr("listen", &spec.listen)?;
-        if !listen.ip().is_loopback() {
-            // A fault injector reachable from the network is a remote "break
-            // this system" button; keep it on the machine.
-            return Err(ApiError::Invalid(format!(
-                "listen address {listen} is not a loopback address; use 127.0.0.1"
-            )));
-        }
-        let upstream = parse_addr("upstream", &spec.upstream)?;
-        let mut map = self.map.lock().await;
-        if map.contains_key(&spec.name) {
-            return Err(ApiError::ProxyExists(spec.name));
-        }
-        let listener = bind(listen).await?;
-        let listen = listener.local_addr().map_err(|cause| ApiError::Bind {
-            addr: listen,
-            cause,
-        })?;
-        let (toxics, _) = watch::channel(Vec::new());
-        let running = Some(Running::start(listener, upstream, &toxics));
-        let proxy = Proxy {
-            name: spec.name.clone(),
-            listen,
-            upstream,
-            toxics,
-            running,
-        };
-        let info = proxy.info();
-        map.insert(spec.name, proxy);
-        info!(name = %info.name, %listen, %upstream, "proxy created");
-        Ok(info)
-    }
-
-    pub async fn list(&self) -> Vec<ProxyInfo> {
-        self.map.lock().await.values().map(Proxy::info).collect()
-    }
-
-    pub async fn get(&self, name: &str) -> Result<ProxyInfo, ApiError> {
-        let map = self.map.lock().await;
-        map.get(name).map(Proxy::info).ok_or_else(|| no_proxy(name))
-    }
-
-    /// Closes the listener and every connection, and forgets the proxy.
-    pub async fn delete(&self, name: &str) -> Result<(), ApiError> {
-        let proxy = self
-            .map
-            .lock()
-            .await
-            .remove(name)
-            .ok_or_else(|| no_proxy(name))?;
-        if let Some(running) = proxy.running {
-            running.stop().await;
-        }
-        info!(name, "proxy deleted");
-        Ok(())
-    }
-
-    /// Disabling closes the listening socket (new connections are refused)
-    /// and the open connections; enabling binds the same address again.
-    pub async fn set_enabled(&self, name: &str, enabled: bool) -> Result<ProxyInfo, ApiError> {
-        let mut map = self.map.lock().await;
-        let proxy = map.get_mut(name).ok_or_else(|| no_proxy(name))?;
-        match (enabled, proxy.running.take()) {
-            (true, None) => {
-                let listener = bind(proxy.listen).await?;
-                proxy.running = Some(Running::start(listener, proxy.upstream, &proxy.toxics));
-            }
-            (false, Some(running)) => running.stop().await,
-            (true, running @ Some(_)) => proxy.running = running,
-            (false, None) => {}
-        }
-        info!(name, enabled, "proxy updated");
-        Ok(proxy.info())
-    }
-
-    pub async fn add_toxic(&self, proxy: &str, toxic: Toxic) -> Result<Toxic, ApiError> {
-        let map = self.map.lock().await;
-        let proxy_ref = map.get(proxy).ok_or_else(|| no_proxy(proxy))?;
-        if proxy_ref
-            .toxics
-            .borrow()
-            .iter()
-            .any(|t| t.name == toxic.name)
-        {
-            return Err(ApiError::ToxicExists {
-                proxy: proxy.into(),
-                toxic: toxic.name,
-            });
-        }
-        // `send_modify` works even when no connection holds a receiver.
-        proxy_ref
-            .toxics
-            .send_modify(|list| list.push(toxic.clone()));
-        info!(proxy, toxic = ?toxic, "toxic added");
-        Ok(toxic)
-    }
-
-    pub async fn remove_toxic(&self, proxy: &str, toxic: &str) -> Result<(), ApiError> {
-        let map = self.map.lock().await;
-        let proxy_ref = map.get(proxy).ok_or_else(|| no_proxy(proxy))?;
-        let removed = proxy_ref.toxics.send_if_modified(|list| {
-            let before = list.len();
-            list.retain(|t| t.name != toxic);
-            list.len() != before
-        });
-        if !removed {
-            return Err(ApiError::NoSuchToxic {
-                proxy: proxy.into(),
-                toxic: toxic.into(),
-            });
-        }
-        info!(proxy, toxic, "toxic removed");
-        Ok(())
-    }
-
-    pub async fn toxics(&self, proxy: &str) -> Result<Vec<Toxic>, ApiError> {
-        Ok(self.get(proxy).await?.toxics)
-    }
-
-    /// Closes every proxy; used when the process stops.
-    pub async fn shutdown(&self) {
-        let map = std::mem::take(&mut *self.map.lock().await);
-        for proxy in map.into_values() {
-            if let Some(running) = proxy.running {
-                running.stop().await;
-            }
-        }
-    }
-}
-
-fn no_proxy(name: &str) -> ApiError {
-    ApiError::NoSuchProxy(name.to_string())
 }
 
 async fn accept_loop(
