@@ -40,6 +40,9 @@ pub const COMMON: Labels = &[
     ("close", ")", "）"),
     ("met", "met", "达到"),
     ("not_met", "not met", "未达到"),
+    // Units, for the figures' descriptions.
+    ("µs", "µs", "微秒"),
+    ("ms", "ms", "毫秒"),
 ];
 
 /// One table cell (or header cell, or chart label).
@@ -84,7 +87,10 @@ pub struct LineChart {
     pub title: Cell,
     pub x: Vec<Cell>,
     pub y_axis: Cell,
-    /// Appended to each value in the labels and the description.
+    /// Written with each value in the description: the name of a label
+    /// (of the page's or [`COMMON`]: `µs`, `ms`), so that each edition
+    /// writes it in its language, or else the unit itself. See
+    /// [`Page::with_unit`].
     pub unit: &'static str,
     pub log_y: bool,
     pub series: Vec<(Cell, Vec<f64>)>,
@@ -103,7 +109,8 @@ pub struct BarChart {
     /// The file's stem: `NAME.LANG.svg`.
     pub name: String,
     pub title: Cell,
-    /// Appended to each value in the description.
+    /// Written with each value in the description (see
+    /// [`Page::with_unit`]).
     pub unit: Cell,
     pub bars: Vec<Bar>,
 }
@@ -148,6 +155,8 @@ pub struct Timeline {
     pub legend: [Cell; 3],
     /// The axis's label.
     pub axis: Cell,
+    /// The unit of the times in the description (milliseconds).
+    pub unit: Cell,
     /// Place the events evenly in the order they happened rather than at
     /// their times: a history whose operations take microseconds between
     /// pauses of a hundred milliseconds is unreadable to scale.
@@ -395,15 +404,22 @@ fn escape(text: &str) -> String {
 }
 
 impl Page {
-    /// The text of a label in edition `lang` (an index into [`LANGS`]).
-    fn label(&self, lang: usize, key: &str, args: &[String]) -> Result<String> {
+    /// The text of label `key` in edition `lang` (an index into
+    /// [`LANGS`]), before its `{}`s are replaced.
+    fn template(&self, lang: usize, key: &str) -> Option<&'static str> {
         let (_, en, zh) = self
             .labels
             .iter()
             .chain(COMMON)
-            .find(|(k, _, _)| *k == key)
+            .find(|(k, _, _)| *k == key)?;
+        Some(if lang == 0 { en } else { zh })
+    }
+
+    /// The text of a label in edition `lang` (an index into [`LANGS`]).
+    fn label(&self, lang: usize, key: &str, args: &[String]) -> Result<String> {
+        let template = self
+            .template(lang, key)
             .with_context(|| format!("no label {key:?} in the labels of {}", self.name))?;
-        let template = if lang == 0 { en } else { zh };
         let mut parts = template.split("{}");
         let mut out = escape(parts.next().unwrap_or(""));
         let mut args = args.iter();
@@ -436,6 +452,33 @@ impl Page {
         })
     }
 
+    /// `number` with its unit, as plain text in edition `lang`: a unit
+    /// whose label has a `{}` places the number ("每秒 {} 个"), any other
+    /// follows it after a space ("12 毫秒").
+    fn with_unit(&self, lang: usize, number: &str, unit: &Cell) -> Result<String> {
+        if let Cell::Label(key, args) = unit
+            && args.is_empty()
+            && self.template(lang, key).is_some_and(|t| t.contains("{}"))
+        {
+            return self.label(lang, key, &[number.to_string()]);
+        }
+        let unit = self.plain(lang, unit)?;
+        Ok(if unit.is_empty() {
+            number.to_string()
+        } else {
+            format!("{number} {unit}")
+        })
+    }
+
+    /// A line chart's unit as a cell: its label if one has that name.
+    fn unit_cell(&self, unit: &'static str) -> Cell {
+        if self.template(0, unit).is_some() {
+            label(unit)
+        } else {
+            value(unit)
+        }
+    }
+
     /// A cell as plain text (for SVG and alt texts): no markup, escaped.
     fn plain(&self, lang: usize, cell: &Cell) -> Result<String> {
         Ok(match cell {
@@ -460,6 +503,36 @@ pub fn assert_no_english(zh: &str, labels: Labels) {
             if !chinese.contains(word) {
                 assert!(!zh.contains(word), "{word:?} in the Chinese block");
             }
+        }
+    }
+}
+
+/// For the chapters' tests: `zh`, Chinese text (a page's Chinese block or a
+/// Chinese figure), writes its units in Chinese (毫秒, 微秒, 每秒), not
+/// `ms`, `µs`, `/s` or `/秒`. What is set as code is left out.
+#[cfg(test)]
+pub fn assert_chinese_units(zh: &str) {
+    let mut text = String::new();
+    let mut rest = zh;
+    while let Some((before, after)) = rest.split_once("<code>") {
+        text.push_str(before);
+        rest = after.split_once("</code>").map_or("", |(_, a)| a);
+    }
+    text.push_str(rest);
+    let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    for unit in ["ms", "µs", "/s", "/秒"] {
+        for (i, _) in text.match_indices(unit) {
+            let before = text[..i].chars().next_back();
+            let after = text[i + unit.len()..].chars().next();
+            let word = (unit.len() == 2 && letter(before)) || (unit != "/秒" && letter(after));
+            let (mut from, mut to) = (i.saturating_sub(40), (i + 40).min(text.len()));
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            while !text.is_char_boundary(to) {
+                to += 1;
+            }
+            assert!(word, "{unit:?} in Chinese text: {:?}", &text[from..to]);
         }
     }
 }
@@ -547,6 +620,7 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
         .collect::<Result<_>>()?;
     let y_axis = page.plain(lang, &chart.y_axis)?;
     let sep = if lang == 0 { ", " } else { "，" };
+    let unit = page.unit_cell(chart.unit);
     let desc = chart
         .series
         .iter()
@@ -555,12 +629,12 @@ fn line_chart(page: &Page, lang: usize, chart: &LineChart) -> Result<String> {
             let points = x_labels
                 .iter()
                 .zip(values)
-                .map(|(x, v)| format!("{x} {} {}", num(*v, 0), chart.unit))
-                .collect::<Vec<_>>()
+                .map(|(x, v)| Ok(format!("{x} {}", page.with_unit(lang, &num(*v, 0), &unit)?)))
+                .collect::<Result<Vec<_>>>()?
                 .join(sep);
-            format!("{name}: {points}")
+            Ok(format!("{name}: {points}"))
         })
-        .collect::<Vec<_>>()
+        .collect::<Result<Vec<_>>>()?
         .join(if lang == 0 { "; " } else { "；" });
     let mut desc = desc;
     for (i, mark) in &chart.marks {
@@ -767,25 +841,28 @@ fn bar_chart(page: &Page, lang: usize, chart: &BarChart) -> Result<String> {
         .map(|b| page.plain(lang, &b.label))
         .collect::<Result<_>>()?;
     let text = |v: f64| num(v, decimals(v));
-    let unit = page.plain(lang, &chart.unit)?;
     let desc = chart
         .bars
         .iter()
         .zip(&labels)
-        .map(|(b, l)| match b.range {
-            Some((lo, hi)) => {
-                let d = decimals(b.value);
-                format!(
-                    "{l}: {} {} ({}–{})",
-                    num(b.value, d),
-                    unit,
-                    num(lo, d),
-                    num(hi, d)
-                )
-            }
-            None => format!("{l}: {} {unit}", text(b.value)),
+        .map(|(b, l)| {
+            Ok(match b.range {
+                Some((lo, hi)) => {
+                    let d = decimals(b.value);
+                    format!(
+                        "{l}: {} ({}–{})",
+                        page.with_unit(lang, &num(b.value, d), &chart.unit)?,
+                        num(lo, d),
+                        num(hi, d)
+                    )
+                }
+                None => format!(
+                    "{l}: {}",
+                    page.with_unit(lang, &text(b.value), &chart.unit)?
+                ),
+            })
         })
-        .collect::<Vec<_>>()
+        .collect::<Result<Vec<_>>>()?
         .join(if lang == 0 { "; " } else { "；" });
     // Wide enough for the longest label (CJK characters count twice).
     let label_chars = labels
@@ -893,16 +970,16 @@ fn timeline(page: &Page, lang: usize, chart: &Timeline) -> Result<String> {
         .ops
         .iter()
         .map(|op| {
-            format!(
-                "{}: {} {} ({}–{} ms)",
+            let times = format!("{}–{}", num(op.start, 1), num(op.end, 1));
+            Ok(format!(
+                "{}: {} {} ({})",
                 rows.get(op.row).map_or("", String::as_str),
                 op.text,
                 legend[outcome(op.outcome).0],
-                num(op.start, 1),
-                num(op.end, 1)
-            )
+                page.with_unit(lang, &times, &chart.unit)?
+            ))
         })
-        .collect::<Vec<_>>()
+        .collect::<Result<Vec<_>>>()?
         .join(sep);
     let label_chars = rows
         .iter()
@@ -1118,7 +1195,11 @@ mod tests {
         assert!(!met(f64::NAN, 100.0));
     }
 
-    const LABELS: Labels = &[("thing", "thing", "东西"), ("n", "{} of {}", "{} / {}")];
+    const LABELS: Labels = &[
+        ("thing", "thing", "东西"),
+        ("n", "{} of {}", "{} / {}"),
+        ("rate", "{}/s", "每秒 {} 次"),
+    ];
 
     fn page(label_key: &'static str) -> Page {
         Page {
@@ -1145,7 +1226,7 @@ mod tests {
                 Figure::Bars(BarChart {
                     name: "test-bars".into(),
                     title: label("thing"),
-                    unit: value("µs"),
+                    unit: label("µs"),
                     bars: vec![
                         Bar::spread(label("thing"), spread(&[90.0, 100.0, 130.0])),
                         Bar::spread(value("b"), spread(&[5.0])),
@@ -1180,9 +1261,17 @@ mod tests {
         assert!(zh.contains("<img src=\"bench/test-lines.zh-CN.svg\" alt=\"东西\">"));
         let svg = &files[3].1;
         assert!(svg.contains("<title>东西</title>"));
-        assert!(svg.contains("<desc>东西: p50 50 µs，p99 900 µs</desc>"));
+        assert!(svg.contains("<desc>东西: p50 50 微秒，p99 900 微秒</desc>"));
+        assert!(
+            files[1]
+                .1
+                .contains("<desc>thing: p50 50 µs, p99 900 µs</desc>")
+        );
         let bars = &files[4].1;
-        assert!(bars.contains("<desc>东西: 100 µs (90–130)；b: 5.00 µs</desc>"));
+        assert!(bars.contains("<desc>东西: 100 微秒 (90–130)；b: 5.00 微秒</desc>"));
+        assert_chinese_units(svg);
+        assert_chinese_units(bars);
+        assert_chinese_units(zh);
         // One range, drawn with its end ticks, to the largest value.
         assert_eq!(bars.matches("<path").count(), 1);
         assert!(bars.contains("H500.0"), "{bars}");
@@ -1197,7 +1286,7 @@ mod tests {
             title: label("thing"),
             x: (0..seconds).map(|s| value(s.to_string())).collect(),
             y_axis: label("value"),
-            unit: "req/s",
+            unit: "rate",
             log_y: false,
             series: vec![(label("thing"), (0..seconds).map(|s| s as f64).collect())],
             marks: vec![(10, labelf("n", &["1".into(), "2".into()]))],
@@ -1209,6 +1298,12 @@ mod tests {
         assert!(!svg.contains("<circle"));
         assert!(svg.contains("stroke=\"#a33\""));
         assert!(svg.contains("；1 / 2: 10</desc>"), "{svg}");
+        // A unit whose label has a `{}` places the number.
+        assert!(
+            svg.contains("<desc>东西: 0 每秒 0 次，1 每秒 1 次，"),
+            "{svg}"
+        );
+        assert!(files[1].1.contains("<desc>thing: 0 0/s, 1 1/s, "));
         p.figures = vec![Figure::Lines(LineChart {
             name: "series".into(),
             title: label("thing"),
@@ -1220,6 +1315,13 @@ mod tests {
             marks: vec![(1, label("thing"))],
         })];
         assert!(render(&p).is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "\"ms\" in Chinese text")]
+    fn english_units_in_chinese_text_are_found() {
+        assert_chinese_units("<code>-d10s</code> 12 毫秒，每秒 3 个，sans-serif");
+        assert_chinese_units("延迟 12 ms");
     }
 
     #[test]

@@ -975,8 +975,8 @@ const LABELS: Labels = &[
         "load, % of {}'s requests/s",
         "负载（占 {} 每秒请求数的百分比）",
     ),
-    ("offered", "offered requests/s", "发送速率（次请求/秒）"),
-    ("achieved", "achieved requests/s", "实际速率（次请求/秒）"),
+    ("offered", "offered requests/s", "发送速率（每秒请求数）"),
+    ("achieved", "achieved requests/s", "实际速率（每秒请求数）"),
     ("callgrind", "callgrind, per request", "callgrind，每个请求"),
     ("instructions", "instructions", "指令数"),
     // Around a C function's name, set as code: "in `malloc`/`free`",
@@ -1022,7 +1022,7 @@ const LABELS: Labels = &[
     ),
     ("us", "µs", "微秒"),
     ("go", "Go", "Go"),
-    ("rps_unit", "requests/s", "次请求/秒"),
+    ("rps_unit", "requests/s", "每秒 {} 次请求"),
     ("wrk", "wrk", "wrk"),
     ("oha", "oha", "oha"),
     (
@@ -1451,12 +1451,16 @@ mod tests {
         assert!(zh.contains("<td>达到</td>") || zh.contains("<td>未达到</td>"));
         assert!(zh.contains("<td><code>wrk -t1 -c50 -d10s</code>（预热 2 秒）× 5 轮；"));
         results::assert_no_english(zh, LABELS);
+        results::assert_chinese_units(zh);
+        for (_, svg) in files.iter().filter(|(n, _)| n.ends_with(".zh-CN.svg")) {
+            results::assert_chinese_units(svg);
+        }
         let svg = &files
             .iter()
             .find(|(n, _)| n == "http-rps.zh-CN.svg")
             .unwrap()
             .1;
-        assert!(svg.contains("<desc>axum: ") && svg.contains("次请求/秒"));
+        assert!(svg.contains("<desc>axum: 每秒 ") && svg.contains(" 次请求 ("));
         assert!(!svg.contains("requests"));
         let counters = &files
             .iter()

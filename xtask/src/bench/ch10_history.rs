@@ -155,6 +155,7 @@ fn page(results: &Value) -> Result<Page> {
             ops,
             legend: [label("ok"), label("fail"), label("unknown")],
             axis: label("axis"),
+            unit: label("ms"),
             by_order: true,
         }));
     }
@@ -172,4 +173,27 @@ fn print_summary(results: &Value) -> Result<()> {
         println!("{core}: {events} events");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed histories, rendered: the Chinese figures write their
+    /// units in Chinese.
+    #[test]
+    fn chinese_figures_in_chinese() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let results = super::super::read(&root.join(CHAPTER.results)).unwrap();
+        let files = results::render(&page(&results).unwrap()).unwrap();
+        let zh: Vec<&(String, String)> = files
+            .iter()
+            .filter(|(n, _)| n.ends_with(".zh-CN.svg"))
+            .collect();
+        assert_eq!(zh.len(), 2);
+        for (_, svg) in zh {
+            assert!(svg.contains("<desc>客户端 1: +1 成功 ("), "{svg}");
+            results::assert_chinese_units(svg);
+        }
+    }
 }

@@ -251,8 +251,8 @@ const LABELS: Labels = &[
         "open loop, {} s at each load; nominal capacity {} slots × {} ms = {} requests/s; \
          client timeout {} ms, no retries; each server a one-thread runtime of its own; \
          loopback, one process",
-        "开环，每档负载 {} 秒；名义处理能力 {} 个槽位 × {} 毫秒 = 每秒 {} 个请求；\
-         客户端超时 {} 毫秒，不重试；每个服务器独占一个单线程运行时；本机回环，同一进程",
+        "开环，每档负载 {} 秒；名义处理能力 {} 个名额 × {} 毫秒 = 每秒 {} 个请求；\
+         客户端超时 {} 毫秒，不重试；每个服务器独占一个单线程运行时；本机环回，同一进程",
     ),
     (
         "goodput_title",
@@ -264,7 +264,9 @@ const LABELS: Labels = &[
         "goodput, requests/s",
         "有效吞吐量（每秒请求数）",
     ),
-    ("offered_x", "{}/s ({}×)", "{}/s（{}×）"),
+    ("offered_x", "{}/s ({}×)", "每秒 {} 个（{} 倍）"),
+    // The unit of the figure's values, in its description.
+    ("goodput_unit", "{}/s", "有效吞吐量每秒 {} 个"),
 ];
 
 /// A setting as written: `4`, `0.3`.
@@ -392,7 +394,7 @@ fn page(results: &Value) -> Result<Page> {
                 .map(|r| labelf("offered_x", &[results::num(r.offered, 0), factor(r.load)]))
                 .collect(),
             y_axis: label("goodput_axis"),
-            unit: "/s",
+            unit: "goodput_unit",
             log_y: false,
             series: VARIANTS
                 .iter()
@@ -514,13 +516,18 @@ mod tests {
         assert!(en.contains("<img src=\"bench/ch11-overload-goodput.en.svg\""));
         let svg = &files[2].1;
         assert!(
-            svg.contains("<desc>未受保护: 100/s（0.5×） 100 /s，200/s（1×） 190 /s"),
+            svg.contains(
+                "<desc>未受保护: 每秒 100 个（0.5 倍） 有效吞吐量每秒 100 个，\
+                 每秒 200 个（1 倍） 有效吞吐量每秒 190 个"
+            ),
             "{svg}"
         );
         // No English label reaches the Chinese block (whose figure's file
-        // name has "load" in it).
+        // name has "load" in it), nor an English unit.
         let zh = zh.replace("ch11-overload", "");
         results::assert_no_english(&zh, LABELS);
+        results::assert_chinese_units(&zh);
+        results::assert_chinese_units(svg);
     }
 
     #[test]

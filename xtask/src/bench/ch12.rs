@@ -266,11 +266,15 @@ const LABELS: Labels = &[
     ("round-robin", "round robin", "轮询"),
     ("random", "random", "随机"),
     ("least-outstanding", "least outstanding", "最少未完成请求"),
-    ("p2c-peak-ewma", "P2C (peak EWMA)", "P2C（峰值 EWMA）"),
+    (
+        "p2c-peak-ewma",
+        "P2C (peak EWMA)",
+        "随机二选一（峰值 EWMA）",
+    ),
     (
         "lb-proxy",
         "the book's proxy (P2C)",
-        "本书的反向代理（P2C）",
+        "本书的反向代理（随机二选一）",
     ),
     ("nginx", "nginx (least_conn)", "nginx（least_conn）"),
     ("target", "target", "目标"),
@@ -280,7 +284,7 @@ const LABELS: Labels = &[
         "target_p2c",
         "P2C (peak EWMA) in the client: p99 with replica 2 slow at most {} × its p99 \
          when all are healthy",
-        "客户端中的 P2C（峰值 EWMA）：副本 2 变慢时的 p99 不超过全部正常时 p99 的 {} 倍",
+        "客户端中的随机二选一（峰值 EWMA）：副本 2 变慢时的 p99 不超过全部正常时 p99 的 {} 倍",
     ),
     (
         "measured_p2c",
@@ -307,7 +311,7 @@ const LABELS: Labels = &[
          replicas, balancers and load on one machine (loopback); each figure the median of \
          {} rounds, the balancers taking turns in each round (requests and errors: the sums)",
         "开环，每秒 {} 个请求，每个阶段 {} 秒；三个副本各自为每个请求花费 {} 毫秒处理器时间；\
-         通过故障代理让副本 2 的响应慢 {} 毫秒；{}；副本、负载均衡器和负载都在同一台机器上（本机回环）；\
+         通过故障代理让副本 2 的响应慢 {} 毫秒；{}；副本、负载均衡器和负载都在同一台机器上（本机环回）；\
          每个数字取 {} 轮的中位数，每一轮里各负载均衡器轮流运行（请求数和错误数为各轮之和）",
     ),
     (
@@ -589,7 +593,7 @@ mod tests {
              <td>1 failed of 1000</td><td>not met</td>"
         ));
         assert!(zh.contains(
-            "<td>P2C（峰值 EWMA）：副本 3 被杀死期间没有失败的请求</td>\
+            "<td>随机二选一（峰值 EWMA）：副本 3 被杀死期间没有失败的请求</td>\
              <td>0 个失败（共 1000 个）</td><td>达到</td>"
         ));
         assert!(en.contains("nginx/1.22.1; replicas"));
@@ -601,6 +605,8 @@ mod tests {
         // name has "balance" in it).
         let zh = zh.replace("ch12-balance", "");
         results::assert_no_english(&zh, LABELS);
+        results::assert_chinese_units(&zh);
+        results::assert_chinese_units(svg);
     }
 
     #[test]
