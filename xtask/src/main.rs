@@ -18,6 +18,7 @@ mod listings;
 mod po;
 mod results;
 mod snapshots;
+mod terms;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -220,6 +221,7 @@ fn test(root: &Path) -> Result<()> {
 
     step.start("Chinese edition complete and current");
     po::check(root)?;
+    terms::check(root)?;
 
     step.start("internal links and fragments");
     book::check_links(&editions)?;
