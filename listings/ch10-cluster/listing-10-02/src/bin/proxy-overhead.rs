@@ -1,6 +1,13 @@
-//! What does the proxy itself cost? With no toxics, a request through it
-//! should take about as long as a direct one; this binary measures by how
-//! much it does not, on loopback, in one process:
+//! What does a proxy cost? With no toxics, a request through the fault
+//! proxy should take about as long as a direct one, and about as long as
+//! through a production proxy. This binary is the client and the server of
+//! that comparison, on loopback: it serves a tiny HTTP server on `--listen`
+//! and sends requests to it directly and through each proxy named with
+//! `--via NAME=ADDR`, which must forward to `--listen`. It starts no proxy
+//! itself: `cargo xtask bench proxy` starts the fault proxy (this listing's
+//! `faultproxy`, a process of its own) and HAProxy, and passes them here.
+//!
+//! For each target (the server directly, and each proxy) it measures:
 //!
 //! - latency at a fixed offered rate (open loop): request `i` is due at
 //!   `t0 + i / rate`, and its latency counts from then, not from when it was
@@ -8,8 +15,8 @@
 //!   "coordinated omission");
 //! - throughput: `--connections` clients in a closed loop, as fast as they can.
 //!
-//! Direct and proxied runs alternate for `--rounds` rounds, so a slow spell
-//! of the machine does not land on one variant only.
+//! The targets take turns for `--rounds` rounds, each round in another
+//! order, so that a slow spell of the machine does not land on one only.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,7 +26,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use axum::{Router, routing::get};
 use clap::Parser;
-use listing_10_02::{Proxies, ProxySpec};
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -33,14 +39,22 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Parser)]
 struct Args {
+    /// Where the upstream server listens; the proxies must forward here.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// A proxy in front of the server, e.g. faultproxy=127.0.0.1:9000.
+    #[arg(long = "via", value_name = "NAME=ADDR", value_parser = parse_via)]
+    via: Vec<(String, SocketAddr)>,
     /// Offered load of the latency test, requests per second.
     #[arg(long, default_value_t = 2000)]
     rate: u32,
     /// Duration of each latency and each throughput run, in seconds.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 3.0)]
     seconds: f64,
-    /// Rounds of direct-then-proxied (alternating order).
-    #[arg(long, default_value_t = 3)]
+    /// Rounds: in each, every target once (in an order that changes).
+    /// Many short rounds rather than a few long ones: their median shrugs
+    /// off a slow spell of the machine.
+    #[arg(long, default_value_t = 6)]
     rounds: u32,
     /// Connections of the throughput test.
     #[arg(long, default_value_t = 32)]
@@ -53,12 +67,28 @@ struct Args {
     out: Option<PathBuf>,
 }
 
-#[derive(Default, Serialize)]
-struct Series {
+fn parse_via(spec: &str) -> Result<(String, SocketAddr), String> {
+    match spec.split_once('=') {
+        Some((name, addr)) if !name.is_empty() && name != "direct" => addr
+            .parse()
+            .map(|addr| (name.to_string(), addr))
+            .map_err(|_| format!("{addr:?} is not an IP:port address")),
+        _ => Err(format!(
+            "{spec:?} is not NAME=ADDR (e.g. faultproxy=127.0.0.1:9000; not \"direct\")"
+        )),
+    }
+}
+
+/// One target's numbers, one entry per round.
+#[derive(Serialize)]
+struct Target {
+    name: String,
+    addr: SocketAddr,
     p50_us: Vec<u64>,
     p99_us: Vec<u64>,
     p999_us: Vec<u64>,
     rps: Vec<f64>,
+    errors: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -66,8 +96,9 @@ struct Report {
     rate: u32,
     seconds: f64,
     rounds: u32,
-    direct: Series,
-    proxied: Series,
+    connections: usize,
+    /// `direct` first, then the proxies in the order given.
+    targets: Vec<Target>,
 }
 
 /// A keep-alive HTTP/1.1 client connection, written by hand: the request is
@@ -208,29 +239,25 @@ fn quantile(sorted: &[u64], q: f64) -> u64 {
     sorted.get(rank - 1).copied().unwrap_or(0)
 }
 
-async fn measure(
-    name: &str,
-    addr: SocketAddr,
-    args: &Args,
-    round: u32,
-    into: &mut Series,
-) -> anyhow::Result<()> {
-    let (latencies, errors) = open_loop(addr, args.rate, args.seconds).await?;
-    let rps = closed_loop(addr, args.connections, args.seconds).await?;
+async fn measure(target: &mut Target, args: &Args, round: u32) -> anyhow::Result<()> {
+    let (latencies, errors) = open_loop(target.addr, args.rate, args.seconds).await?;
+    let rps = closed_loop(target.addr, args.connections, args.seconds).await?;
     let (p50, p99, p999) = (
         quantile(&latencies, 0.5),
         quantile(&latencies, 0.99),
         quantile(&latencies, 0.999),
     );
     eprintln!(
-        "round {round} {name:>8}: p50 {p50:>6} us  p99 {p99:>6} us  p99.9 {p999:>6} us  \
+        "round {round} {:>10}: p50 {p50:>6} us  p99 {p99:>6} us  p99.9 {p999:>6} us  \
          {rps:>8.0} req/s  ({} requests, {errors} errors)",
+        target.name,
         latencies.len()
     );
-    into.p50_us.push(p50);
-    into.p99_us.push(p99);
-    into.p999_us.push(p999);
-    into.rps.push(rps);
+    target.p50_us.push(p50);
+    target.p99_us.push(p99);
+    target.p999_us.push(p999);
+    target.rps.push(rps);
+    target.errors.push(errors);
     Ok(())
 }
 
@@ -244,41 +271,55 @@ async fn main() -> anyhow::Result<()> {
         bail!("--rate and --connections must be at least 1, --seconds between 0.01 and 3600");
     }
 
-    let upstream = TcpListener::bind("127.0.0.1:0").await?;
+    let upstream = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
     let direct = upstream.local_addr()?;
     let app = Router::new().route("/", get(|| async { "ok" }));
+    // The server task ends with the process, after the report is written.
     tokio::spawn(async move { axum::serve(upstream, app).await });
 
-    let proxies = Proxies::new();
-    let spec = ProxySpec {
-        name: "bench".into(),
-        listen: "127.0.0.1:0".into(),
-        upstream: direct.to_string(),
-    };
-    let proxied = proxies.create(spec).await?.listen;
+    let mut targets: Vec<Target> = std::iter::once(("direct".to_string(), direct))
+        .chain(args.via.iter().cloned())
+        .map(|(name, addr)| Target {
+            name,
+            addr,
+            p50_us: Vec::new(),
+            p99_us: Vec::new(),
+            p999_us: Vec::new(),
+            rps: Vec::new(),
+            errors: Vec::new(),
+        })
+        .collect();
+    let names: Vec<String> = targets
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.addr))
+        .collect();
     eprintln!(
-        "{} req/s for {} s, then {} connections for {} s; direct {direct}, proxied {proxied}",
-        args.rate, args.seconds, args.connections, args.seconds
+        "{} req/s for {} s, then {} connections for {} s; {}",
+        args.rate,
+        args.seconds,
+        args.connections,
+        args.seconds,
+        names.join(", ")
     );
 
-    let mut report = Report {
+    for round in 1..=args.rounds {
+        // Round r starts with target r - 1: each goes first in turn.
+        let n = targets.len();
+        for k in 0..n {
+            let i = (k + round as usize - 1) % n;
+            measure(&mut targets[i], &args, round).await?;
+        }
+    }
+
+    let report = Report {
         rate: args.rate,
         seconds: args.seconds,
         rounds: args.rounds,
-        direct: Series::default(),
-        proxied: Series::default(),
+        connections: args.connections,
+        targets,
     };
-    for round in 1..=args.rounds {
-        if round % 2 == 1 {
-            measure("direct", direct, &args, round, &mut report.direct).await?;
-            measure("proxied", proxied, &args, round, &mut report.proxied).await?;
-        } else {
-            measure("proxied", proxied, &args, round, &mut report.proxied).await?;
-            measure("direct", direct, &args, round, &mut report.direct).await?;
-        }
-    }
-    proxies.shutdown().await;
-
     let json = serde_json::to_string_pretty(&report)?;
     match &args.out {
         Some(path) => std::fs::write(path, json + "\n")

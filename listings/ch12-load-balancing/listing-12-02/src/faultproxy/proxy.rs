@@ -185,6 +185,12 @@ where
             .cloned()
             .collect();
         seen.retain(|(name, _)| active.iter().any(|t| t.name == *name));
+        if active.is_empty() {
+            match copy_until_changed(reader, writer, &mut buf, &mut toxics, &mut passed).await? {
+                Some(end) => return Ok(end),
+                None => continue, // look at the new list
+            }
+        }
         let mut stalled = false;
         let mut deadline: Option<(Instant, End)> = None;
         for toxic in &active {
@@ -262,6 +268,40 @@ where
         if let Some(end) = then {
             return Ok(end);
         }
+    }
+}
+
+/// The pump while no toxic applies to its direction, which is most of the
+/// time: it copies chunk after chunk, waiting on one `changed()` for all of
+/// them instead of looking at the list and the clock for each. Returns
+/// `None` when the list changed, `Some` when the stream ended.
+async fn copy_until_changed<R, W>(
+    reader: &mut R,
+    writer: &mut W,
+    buf: &mut [u8],
+    toxics: &mut watch::Receiver<Vec<Toxic>>,
+    passed: &mut u64,
+) -> io::Result<Option<End>>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let changed = toxics.changed();
+    tokio::pin!(changed);
+    loop {
+        let n = tokio::select! {
+            changed = &mut changed => match changed {
+                Ok(()) => return Ok(None),
+                Err(_) => return Ok(Some(End::Close)), // the proxy was deleted
+            },
+            read = reader.read(buf) => read?,
+        };
+        if n == 0 {
+            writer.shutdown().await?; // pass the half-close on
+            return Ok(Some(End::Eof));
+        }
+        writer.write_all(&buf[..n]).await?;
+        *passed += n as u64; // limit_data counts from the connection's start
     }
 }
 
