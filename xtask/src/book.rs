@@ -30,6 +30,15 @@ pub fn build_edition(root: &Path, lang: &str, title: &str, dest: &Path) -> Resul
     // The 404 page is served for any missing path, so its links are
     // absolute: tell mdBook where the edition lives.
     c.env("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{lang}/"));
+    // Each edition without the other languages' result blocks, which its
+    // search would index (xtask/src/lang_blocks.rs).
+    let exe = std::env::current_exe().context("the xtask's own path")?;
+    let exe = shlex::try_quote(&exe.to_string_lossy())?.into_owned();
+    c.env(
+        "MDBOOK_PREPROCESSOR__LANG_BLOCKS__COMMAND",
+        format!("{exe} {}", crate::lang_blocks::NAME),
+    )
+    .env("MDBOOK_PREPROCESSOR__LANG_BLOCKS__AFTER", r#"["links"]"#);
     if lang != "en" {
         c.env("MDBOOK_BOOK__LANGUAGE", lang)
             .env("MDBOOK_BOOK__TITLE", title);
@@ -54,7 +63,7 @@ pub fn build_edition(root: &Path, lang: &str, title: &str, dest: &Path) -> Resul
         "the {lang} edition built with warnings:\n{}",
         noisy.join("\n")
     );
-    Ok(())
+    crate::lang_blocks::check_edition(dest, lang)
 }
 
 /// Builds every edition under `out/<lang>/` and the root page that sends a

@@ -14,6 +14,7 @@ mod book;
 mod cmd;
 mod errata;
 mod golang;
+mod lang_blocks;
 mod listings;
 mod po;
 mod results;
@@ -90,6 +91,13 @@ enum Task {
     },
     /// Install the pinned book tools into .tools/ (the other tasks do it too).
     InstallTools,
+    /// mdBook's preprocessor for the editions that the other tasks build:
+    /// each keeps only its own language's result blocks.
+    #[command(name = lang_blocks::NAME, hide = true)]
+    LangBlocks {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -114,6 +122,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Test => test(&root),
         Task::Bless { filter } => listings::bless(&root, filter.as_deref()),
         Task::UpdatePo => po::update(&root),
+        Task::LangBlocks { args } => lang_blocks::run(&args),
         // Every chapter's page, whichever is named: rendering is cheap.
         Task::Bench { render: true, .. } => bench::render_all(&root),
         Task::Bench {
