@@ -719,6 +719,9 @@ mod tests {
         assert!(zh.contains("<img src=\"bench/ch10-proxy-latency.zh-CN.svg\""));
         // No English label reaches the Chinese block.
         results::assert_no_english(zh, LABELS);
+        // Nor an English unit, in the block or the figure.
+        results::assert_chinese_units(zh);
+        results::assert_chinese_units(&files[2].1);
         // Without HAProxy (the smoke run): no HAProxy rows, no verdict.
         let r = results([100, 0, 165], [10_000.0, 0.0, 7_600.0], false);
         let md = &results::render(&page(&r).unwrap()).unwrap()[0].1;
