@@ -711,9 +711,9 @@ mod tests {
         assert!(en.contains(
             "met (0.95× HAProxy's requests/s, median of the rounds; the goal is at least 0.9×)"
         ));
-        assert!(
-            zh.contains("达到（p50 减去 HAProxy 的 p50：15 微秒，取各轮中位数；目标是不超过 20 微秒）")
-        );
+        assert!(zh.contains(
+            "达到（p50 减去 HAProxy 的 p50：15 微秒，取各轮中位数；目标是不超过 20 微秒）"
+        ));
         assert!(zh.contains("HAProxy 2.6.12，TCP 模式"));
         assert!(en.contains("<img src=\"bench/ch10-proxy-latency.en.svg\""));
         assert!(zh.contains("<img src=\"bench/ch10-proxy-latency.zh-CN.svg\""));
