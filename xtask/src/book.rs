@@ -32,7 +32,7 @@ pub fn build_edition(root: &Path, lang: &str, title: &str, dest: &Path) -> Resul
     c.env("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{lang}/"));
     // Each edition without the other languages' result blocks, which its
     // search would index (xtask/src/lang_blocks.rs).
-    let exe = std::env::current_exe().context("the xtask's own path")?;
+    let exe = own_copy(root)?;
     let exe = shlex::try_quote(&exe.to_string_lossy())?.into_owned();
     c.env(
         "MDBOOK_PREPROCESSOR__LANG_BLOCKS__COMMAND",
@@ -64,6 +64,49 @@ pub fn build_edition(root: &Path, lang: &str, title: &str, dest: &Path) -> Resul
         noisy.join("\n")
     );
     crate::lang_blocks::check_edition(dest, lang)
+}
+
+/// A copy of the running xtask, for mdBook to call as a preprocessor.
+///
+/// Not `current_exe()` itself: the suite builds the workspace, which links
+/// target/debug/xtask anew when its sources changed, and the running
+/// binary's path then names a deleted file ("xtask (deleted)", as a CI run
+/// found). On Linux the running image stays readable through
+/// /proc/self/exe, so it is copied once per run to target/xtask-self/.
+pub fn own_copy(root: &Path) -> Result<PathBuf> {
+    static COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    if let Some(p) = COPY.get() {
+        return Ok(p.clone());
+    }
+    let source = if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().context("the xtask's own path")?
+    };
+    let dir = root.join("target/xtask-self");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dest = dir.join(format!(
+        "xtask-{}{}",
+        std::process::id(),
+        std::env::consts::EXE_SUFFIX
+    ));
+    std::fs::copy(&source, &dest)
+        .with_context(|| format!("copying {} to {}", source.display(), dest.display()))?;
+    // Copies left by earlier runs: a day old, no `cargo xtask serve` still
+    // calls them.
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old && e.path() != dest {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    Ok(COPY.get_or_init(|| dest).clone())
 }
 
 /// Builds every edition under `out/<lang>/` and the root page that sends a
@@ -378,7 +421,7 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
     for watched in ["src", "po", "theme", "listings", "quizzes", "book.toml"] {
         server.arg("--watch").arg(root.join(watched));
     }
-    server.arg("--").arg(std::env::current_exe()?).arg("build");
+    server.arg("--").arg(own_copy(root)?).arg("build");
     println!("English: http://127.0.0.1:{port}/en/   中文: http://127.0.0.1:{port}/zh-CN/");
     cmd::run(&mut server)
 }
