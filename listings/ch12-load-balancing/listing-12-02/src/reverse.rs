@@ -3,7 +3,8 @@
 //!
 //! The proxy streams bodies both ways (it never holds a whole request or
 //! response), tells the replica who the client was (`x-forwarded-for`),
-//! drops the hop-by-hop headers that belong to one connection only, and
+//! drops the hop-by-hop headers that belong to one connection only (and
+//! those that `Connection` names), and
 //! applies the health rules of Listing 12-1 (readiness polled, failing
 //! replicas ejected). What it may retry follows
 //! from streaming: a request without a body (GET, HEAD) can be sent again
@@ -92,7 +93,8 @@ pub fn router(proxy: Arc<Proxy>) -> Router {
     Router::new().fallback(forward).with_state(proxy)
 }
 
-/// Headers that describe one connection, not the request (RFC 9110, 7.6.1).
+/// Headers that describe one connection, not the message (RFC 9110,
+/// 7.6.1); a sender may name more in `Connection`.
 const HOP_BY_HOP: [HeaderName; 6] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
@@ -103,7 +105,15 @@ const HOP_BY_HOP: [HeaderName; 6] = [
 ];
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    for name in &HOP_BY_HOP {
+    // `Connection: close, x-hop` makes `x-hop` hop-by-hop as well.
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::try_from(name.trim()).ok())
+        .collect();
+    for name in named.iter().chain(&HOP_BY_HOP) {
         headers.remove(name);
     }
 }
@@ -119,6 +129,14 @@ async fn forward(
     request: Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
+    // A request has a body when it says so in its framing (RFC 9112,
+    // 6.1), which is hop-by-hop: decide before stripping it. A chunked
+    // body has no length and goes on chunked.
+    let bodiless = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .is_none_or(|l| l == "0")
+        && !parts.headers.contains_key(header::TRANSFER_ENCODING);
     strip_hop_by_hop(&mut parts.headers);
     // Whoever was in front of us, then the client we saw.
     let forwarded = match parts.headers.get("x-forwarded-for") {
@@ -130,11 +148,6 @@ async fn forward(
     }
     // A request with no body can be sent again as it is; only an
     // idempotent one may be sent again after an unknown outcome.
-    let bodiless = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .is_none_or(|l| l == "0")
-        && !parts.headers.contains_key(header::TRANSFER_ENCODING);
     let idempotent = matches!(parts.method, Method::GET | Method::HEAD) && bodiless;
     let mut body = Some(body);
     let mut tried = Vec::new();

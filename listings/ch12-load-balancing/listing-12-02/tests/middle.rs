@@ -1,7 +1,8 @@
 //! The book's reverse proxy, as a process in front of replica processes:
 //! what it tells the replica, and which failed requests it sends to
 //! another replica (the rules of Listing 12-1's client, with one more:
-//! a body that has begun to flow cannot be sent twice).
+//! a body that has begun to flow cannot be sent twice). For what reaches
+//! a replica, headers and body, a stand-in in the test echoes it.
 
 use std::time::{Duration, Instant};
 
@@ -162,4 +163,77 @@ async fn a_replica_that_stops_being_ready_gets_no_more_requests_from_the_proxy()
         let body = http().get(&url).send().await.unwrap().text().await.unwrap();
         assert_ne!(body, "replica 2");
     }
+}
+
+/// A replica stand-in in this test's process: it answers `/ready` and
+/// echoes what reached it, the body and the header `x-hop`.
+async fn echo_replica() -> String {
+    use axum::body::Bytes;
+    use axum::http::HeaderMap;
+    async fn echo(headers: HeaderMap, body: Bytes) -> String {
+        let hop = headers.get("x-hop").map(|v| v.to_str().unwrap_or("?"));
+        let body = String::from_utf8_lossy(&body);
+        format!("x-hop: {}; body: {body:?}", hop.unwrap_or("none"))
+    }
+    let app = axum::Router::new()
+        .route("/ready", axum::routing::get(|| async { "ready" }))
+        .fallback(echo);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    // Stops with the test's runtime.
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// Sends `request` as it is written, for what reqwest would not send
+/// (a chunked body, a `Connection` that names a header), and returns the
+/// whole answer; the request asks for `Connection: close`.
+async fn raw(addr: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).await.unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    tokio::time::timeout(Duration::from_secs(5), exchange)
+        .await
+        .expect("the proxy answers within 5 s")
+}
+
+async fn proxy_before(replica: &str) -> Process {
+    let args = ["--replica", replica, "--ready-every-ms", "600000"].map(String::from);
+    Process::start(env!("CARGO_BIN_EXE_lb-proxy").as_ref(), &args)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_chunked_body_reaches_the_replica() {
+    let replica = echo_replica().await;
+    let proxy = proxy_before(&replica).await;
+    let answer = raw(
+        &proxy.addr,
+        "POST /echo HTTP/1.1\r\nHost: lb\r\nConnection: close\r\n\
+         Transfer-Encoding: chunked\r\n\r\n\
+         5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#"body: "hello world""#), "{answer}");
+}
+
+#[tokio::test]
+async fn a_header_named_in_connection_is_not_forwarded() {
+    let replica = echo_replica().await;
+    let proxy = proxy_before(&replica).await;
+    let answer = raw(
+        &proxy.addr,
+        "GET /echo HTTP/1.1\r\nHost: lb\r\nConnection: close, x-hop\r\n\
+         x-hop: for the proxy only\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("x-hop: none;"), "{answer}");
 }
