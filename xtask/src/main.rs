@@ -10,6 +10,7 @@
 
 mod article;
 mod bench;
+mod bless;
 mod book;
 mod cmd;
 mod errata;
@@ -120,7 +121,7 @@ fn run(cli: Cli) -> Result<()> {
             book::build_all(&root, &root.join("book")).map(|_| ())
         }
         Task::Test => test(&root),
-        Task::Bless { filter } => listings::bless(&root, filter.as_deref()),
+        Task::Bless { filter } => bless::bless(&root, filter.as_deref()),
         Task::UpdatePo => po::update(&root),
         Task::LangBlocks { args } => lang_blocks::run(&args),
         // Every chapter's page, whichever is named: rendering is cheap.
