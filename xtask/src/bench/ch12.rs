@@ -16,9 +16,9 @@ use std::process::Command;
 use anyhow::{Context, Result, ensure};
 use serde_json::{Value, json};
 
+use super::Smoke;
 use super::measure::{first_line, machine};
 use crate::cmd;
-use crate::listings::Build;
 use crate::results::{
     self, Bar, BarChart, Cell, Figure, Labels, Page, Table, label, labelf, value,
 };
@@ -44,6 +44,11 @@ const PHASES: [&str; 4] = ["healthy", "slow", "killed", "restarted"];
 const P2C_P99_FACTOR: f64 = 1.5;
 
 pub const CHAPTER: super::Chapter = super::Chapter {
+    name: "balance",
+    about: "Chapter 12: six balancers under a slow and a killed replica (Listing 12-2; needs nginx)",
+    full: run_full,
+    smoke: run_smoke,
+    needs_go: false,
     results: "bench/ch12-balance.json",
     smoke_results: "ch12-balance.json",
     page,
@@ -54,7 +59,7 @@ pub const CHAPTER: super::Chapter = super::Chapter {
 
 /// The measurement: a release build of the experiment and the programs it
 /// starts (built together, into one folder), with its default settings.
-pub fn run_full(root: &Path) -> Result<()> {
+fn run_full(root: &Path) -> Result<Value> {
     let mut build = cmd::cargo();
     build.args(["build", "--release", "-p", PACKAGE, "--bin", EXPERIMENT]);
     for bin in SIBLINGS {
@@ -62,22 +67,19 @@ pub fn run_full(root: &Path) -> Result<()> {
     }
     cmd::run(&mut build)?;
     let exe = root.join("target/release").join(EXPERIMENT);
-    let results = measure(root, &exe, false, "release")?;
-    super::write(root, &CHAPTER, &results, false)
+    measure(root, &exe, false, "release")
 }
 
 /// The suite's smoke run of the debug build (`lb-experiment --smoke`,
-/// about 18 seconds), into target/bench-smoke/; then the check of the
-/// committed page.
-pub fn run_smoke(root: &Path, build: &Build) -> Result<()> {
-    let exe = build
+/// about 18 seconds).
+fn run_smoke(root: &Path, smoke: &Smoke) -> Result<Option<Value>> {
+    let exe = smoke
+        .build
         .bins
         .get(&format!("{PACKAGE}/{EXPERIMENT}"))
         .cloned()
         .with_context(|| format!("the workspace build made no {PACKAGE}/{EXPERIMENT}"))?;
-    let results = measure(root, &exe, true, results::SMOKE_PROFILE)?;
-    super::write(root, &CHAPTER, &results, true)?;
-    super::check(root, &CHAPTER)
+    measure(root, &exe, true, results::SMOKE_PROFILE).map(Some)
 }
 
 /// nginx as the listing finds it, and its version (`nginx/1.22.1`), which

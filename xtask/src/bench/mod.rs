@@ -17,8 +17,9 @@
 //! The suite's smoke run (`--smoke`) runs every harness once, briefly, on
 //! the debug build, into target/bench-smoke/, so that no harness rots, and
 //! checks that the committed pages are what the committed results render
-//! to. A new chapter adds a module with its harness, its labels and its
-//! `page`, and an entry in [`CHAPTERS`]; no drawing code.
+//! to. A new chapter adds a module with its harness (`full`, `smoke`), its
+//! labels and its `page`, and an entry in [`CHAPTERS`], from which its
+//! subcommand, its smoke run and its rendering follow; no drawing code.
 
 pub mod ch09;
 pub mod ch10;
@@ -37,8 +38,22 @@ use serde_json::Value;
 use crate::listings::Build;
 use crate::results::{self, Page};
 
-/// What the pipeline needs to know about a chapter's results.
+/// A chapter with measured results: one entry of [`CHAPTERS`], from which
+/// `cargo xtask bench NAME`, the suite's smoke run and `--render` are built.
 pub struct Chapter {
+    /// The subcommand: `cargo xtask bench NAME` measures this chapter.
+    pub name: &'static str,
+    /// What `NAME` measures, for `cargo xtask bench --help`.
+    pub about: &'static str,
+    /// The measurement: release builds, full settings; the results it
+    /// returns are stored in [`Chapter::results`] and rendered.
+    pub full: fn(&Path) -> Result<Value>,
+    /// The suite's brief run on the debug build; its results go to
+    /// target/bench-smoke/. `None` when it could not run here (a tool the
+    /// smoke run may do without outside CI is missing, as it says).
+    pub smoke: fn(&Path, &Smoke) -> Result<Option<Value>>,
+    /// Whether the smoke run needs the Go programs built.
+    pub needs_go: bool,
     /// The committed results file, from the repository's root.
     pub results: &'static str,
     /// The smoke run's results file, in target/bench-smoke/.
@@ -51,7 +66,17 @@ pub struct Chapter {
     pub regenerate: &'static str,
 }
 
-/// Every chapter with measured results.
+/// What a smoke run is given: the suite's one build of the workspace and
+/// the Go programs (built only when a chosen chapter [`Chapter::needs_go`]).
+pub struct Smoke<'a> {
+    pub build: &'a Build,
+    pub go_bins: &'a BTreeMap<String, PathBuf>,
+    /// In CI a missing tool fails the smoke run instead of skipping it.
+    pub ci: bool,
+}
+
+/// Every chapter with measured results, in the order of the smoke run.
+/// The first is what `cargo xtask bench` measures when no chapter is named.
 pub const CHAPTERS: [&Chapter; 5] = [
     &ch09::CHAPTER,
     &ch10::CHAPTER,
@@ -59,6 +84,34 @@ pub const CHAPTERS: [&Chapter; 5] = [
     &ch11::CHAPTER,
     &ch12::CHAPTER,
 ];
+
+/// The chapter called `name`.
+pub fn chapter(name: &str) -> Result<&'static Chapter> {
+    CHAPTERS
+        .into_iter()
+        .find(|c| c.name == name)
+        .with_context(|| format!("no benchmark called {name:?}"))
+}
+
+/// The chapters `cargo xtask bench [NAME] --smoke` runs: the one named, or
+/// all of them.
+pub fn chosen(name: Option<&str>) -> Result<Vec<&'static Chapter>> {
+    match name {
+        Some(name) => Ok(vec![chapter(name)?]),
+        None => Ok(CHAPTERS.to_vec()),
+    }
+}
+
+/// `cargo xtask bench [NAME]`: one chapter measured (the first of
+/// [`CHAPTERS`] when none is named), its results stored and rendered.
+pub fn run_full(root: &Path, name: Option<&str>) -> Result<()> {
+    let chapter = match name {
+        Some(name) => chapter(name)?,
+        None => CHAPTERS[0],
+    };
+    let results = (chapter.full)(root)?;
+    write(root, chapter, &results, false)
+}
 
 /// Where the pages and figures go: src/bench/.
 pub fn figures_dir(root: &Path) -> PathBuf {
@@ -125,22 +178,70 @@ pub fn check(root: &Path, chapter: &Chapter) -> Result<()> {
     Ok(())
 }
 
-/// The suite's step: every harness once, briefly, on the debug build; then
-/// the check of every chapter's page.
+/// The suite's step: every chapter's harness once, briefly, on the debug
+/// build, each followed by the check of its committed page.
 pub fn run_smoke(
     root: &Path,
     build: &Build,
     go_bins: &BTreeMap<String, PathBuf>,
     ci: bool,
 ) -> Result<()> {
-    // Chapter 10's proxy benchmark needs no outside tools.
-    ch10::run_smoke(root, &ch10::exe(build)?)?;
-    // Chapter 10's histories: one run of the scenario (two seconds).
-    ch10_history::run_smoke(root, build)?;
-    // Chapter 11's overload benchmark and breaker demonstration: none either.
-    ch11::run_smoke(root, build)?;
-    // Chapter 12's balancers under a slow and a killed replica (about 18
-    // seconds; nginx, which the suite has checked for).
-    ch12::run_smoke(root, build)?;
-    ch09::run_smoke(root, build, go_bins, ci)
+    let inputs = Smoke { build, go_bins, ci };
+    smoke(root, &CHAPTERS, &inputs)
+}
+
+/// The smoke runs of `chapters`, in order: each stores its results in
+/// target/bench-smoke/ (rendered, so that what the page cannot read
+/// fails here), then checks the committed page against the committed
+/// results.
+pub fn smoke(root: &Path, chapters: &[&Chapter], inputs: &Smoke) -> Result<()> {
+    for chapter in chapters {
+        println!("-- smoke run: {} ({})", chapter.name, chapter.results);
+        if let Some(results) = (chapter.smoke)(root, inputs)? {
+            write(root, chapter, &results, true)?;
+        }
+        check(root, chapter)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask lives one folder below the workspace root")
+            .to_path_buf()
+    }
+
+    #[test]
+    fn one_entry_per_chapter() {
+        let mut names: Vec<&str> = CHAPTERS.iter().map(|c| c.name).collect();
+        assert_eq!(CHAPTERS[0].name, "performance");
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CHAPTERS.len(), "two chapters share a name");
+        for c in CHAPTERS {
+            assert_eq!(chapter(c.name).unwrap().results, c.results);
+            assert!(c.regenerate.contains("cargo xtask bench"), "{}", c.name);
+            assert!(root().join(c.results).exists(), "no {}", c.results);
+        }
+        assert!(chapter("nonesuch").is_err());
+        assert_eq!(chosen(None).unwrap().len(), CHAPTERS.len());
+        assert_eq!(
+            chosen(Some("proxy")).unwrap()[0].results,
+            "bench/ch10-proxy.json"
+        );
+    }
+
+    /// What the suite's smoke step checks last, without running anything:
+    /// every committed page is what its committed results render to.
+    #[test]
+    fn committed_pages_match_their_results() {
+        for c in CHAPTERS {
+            check(&root(), c).unwrap();
+        }
+    }
 }
