@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow, ensure};
 use serde_json::Value;
 
-use super::{Listing, find};
+use super::{Listing, find, used};
 use crate::cmd;
 
 /// Every binary of the workspace lands in the same target folder, so two
@@ -42,12 +42,12 @@ fn unique_binaries(meta: &Value) -> Result<()> {
 }
 
 /// Each listing must work on its own when copied out of the book: explicit
-/// dependency versions, no `workspace = true`, and all listings agreeing on
-/// each dependency's version requirement.
+/// dependency versions, no `workspace = true`, all listings agreeing on
+/// each dependency's version requirement, and no dependency that its code
+/// does not use.
 pub fn check_manifests(root: &Path) -> Result<Vec<Listing>> {
     let listings = find(root)?;
-    let meta = cmd::output(cmd::cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?;
-    let meta: Value = serde_json::from_slice(&meta.stdout)?;
+    let meta = metadata()?;
     unique_binaries(&meta)?;
     let mut versions: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for listing in &listings {
@@ -97,12 +97,44 @@ pub fn check_manifests(root: &Path) -> Result<Vec<Listing>> {
         "listings disagree on dependency versions:\n{}",
         disagreements.join("\n")
     );
+    let unused = unused_dependencies(&listings, &meta)?;
+    ensure!(
+        unused.is_empty(),
+        "dependencies that a listing's code never names (remove them; one that only \
+         the tests use belongs in [dev-dependencies]):\n{}",
+        unused.join("\n")
+    );
     println!(
-        "{} listings, {} dependencies, one version each",
+        "{} listings, {} dependencies, one version each, each one used",
         listings.len(),
         versions.len()
     );
     Ok(listings)
+}
+
+/// The workspace's packages as cargo reads their manifests.
+fn metadata() -> Result<Value> {
+    let meta = cmd::output(cmd::cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?;
+    Ok(serde_json::from_slice(&meta.stdout)?)
+}
+
+/// "listing-NN-MM: `crate` in [section]" for every dependency that the
+/// listing's code never names (see [`used`]).
+fn unused_dependencies(listings: &[Listing], meta: &Value) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for listing in listings {
+        let Some(package) = meta["packages"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == listing.name.as_str()))
+        else {
+            continue;
+        };
+        let sources = used::sources(&listing.dir)?;
+        for unused in used::unused_dependencies(package, &sources) {
+            out.push(format!("{}: {unused}", listing.name));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -124,5 +156,12 @@ mod tests {
             err.to_string()
                 .contains("`replica` in listing-11-05, listing-12-01")
         );
+    }
+
+    /// The suite's step on the book's own listings.
+    #[test]
+    fn the_book_s_manifests_pass() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        check_manifests(root).unwrap();
     }
 }

@@ -7,7 +7,8 @@
 //! port (its first argument), replays the requests, stops it with Ctrl-C
 //! (SIGINT), and compares both files.
 //!
-//! Along its seams: [`manifests`] checks the listings' `Cargo.toml`s,
+//! Along its seams: [`manifests`] checks the listings' `Cargo.toml`s
+//! (with [`used`]: no dependency that the code never names),
 //! [`build`] builds the workspace once, [`program`] says what a listing
 //! runs, [`process`] runs it (to its end, or as a server), [`run`] runs
 //! every listing, and [`stored`] compares (or rewrites) the stored outputs.
@@ -24,6 +25,7 @@ mod process;
 mod program;
 mod run;
 mod stored;
+mod used;
 
 pub use build::{Build, build_workspace};
 pub use manifests::check_manifests;
