@@ -6,20 +6,29 @@
 //! forever. `axum::serve` cannot bound the wait for a request's head (it
 //! gives hyper no timer), so `serve` below drives hyper's connection
 //! builder itself, with a timer, and puts the other bounds on the router.
+//! Its two refusals are told apart, because a client's next move depends
+//! on which it got: a request refused for want of a slot was never worked
+//! on (`503` with `Retry-After`), a handler that overran may have done its
+//! work (`504`).
 //! A copy of Listing 10-1's, so that this folder builds on its own.
 
 use std::future::Future;
 use std::time::Duration;
 
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::ConnectInfo;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower::load_shed::error::Overloaded;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tracing::{Instrument, info, warn};
@@ -32,11 +41,11 @@ pub struct Limits {
     /// it) to having read the whole head of the next request. This is also
     /// how long an idle keep-alive connection may stay open.
     pub header_read: Duration,
-    /// How long a handler may run before the client gets 503.
+    /// How long a handler may run before the client gets 504.
     pub request: Duration,
     /// The largest request body accepted; larger ones get 413.
     pub body_bytes: usize,
-    /// Requests handled at once; the rest wait in line for a slot.
+    /// Requests handled at once; the rest are refused at once with 503.
     pub concurrency: usize,
     /// After a stop signal: how long open connections may take to finish.
     pub drain: Duration,
@@ -65,12 +74,23 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = app
-        .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency))
+        // A request that finds every slot taken is refused, not queued:
+        // `LoadShed` asks the limit for a slot and, rather than wait,
+        // fails the request, which `shed` turns into a 503.
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(shed))
+                .layer(LoadShedLayer::new())
+                .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency)),
+        )
         .layer(RequestBodyLimitLayer::new(limits.body_bytes))
-        // 503, not 408: a handler that overran is the server's fault, and
-        // 408 tells the client it was too slow to send its request.
+        // 504 Gateway Timeout, which HTTP defines for a gateway that gave
+        // up waiting for the server behind it; the timeout stands to the
+        // handler as a gateway to that server. Not 503, which says "not
+        // done, come back later" when the handler may have done its work;
+        // not 408, which tells the client it was too slow to send.
         .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::GATEWAY_TIMEOUT,
             limits.request,
         ));
     // HTTP/1.1 with keep-alive: what the nodes and their clients speak.
@@ -115,6 +135,22 @@ pub async fn serve(
         warn!(deadline = ?limits.drain, "connections still open after the drain deadline; leaving them");
     }
     Ok(())
+}
+
+/// The refusal of a request that found no free slot. Its handler never
+/// ran, so the client may send it again, whatever it does: `Retry-After`
+/// says so, and when.
+async fn shed(err: tower::BoxError) -> Response {
+    if err.is::<Overloaded>() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            "overloaded, try again later\n",
+        )
+            .into_response()
+    } else {
+        (StatusCode::INTERNAL_SERVER_ERROR, format!("{err}\n")).into_response()
+    }
 }
 // ANCHOR_END: serve
 
