@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 /// A listing's Rust files: (path relative to the listing's folder, text),
-/// sorted; its `go/` folder and any
-/// `target/` folder (from a build run inside it) are not its code.
+/// sorted; its `go/` folder and any `target/` folder (from a build run
+/// inside it) are not its code.
 pub(super) fn sources(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
     let mut out = Vec::new();
     let walk = walkdir::WalkDir::new(dir)
@@ -39,6 +39,9 @@ pub(super) fn sources(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
 /// A `[dependencies]` crate counts only in `src/`, where the library and
 /// the binaries are (one used only by tests belongs in
 /// `[dev-dependencies]`); a `[dev-dependencies]` crate anywhere.
+/// A local module of the crate's name would pass for it (no listing has
+/// one); a crate whose library is not named after its package, or one
+/// declared only to turn on a feature, fails and must be looked at.
 pub(super) fn unused_dependencies(package: &Value, sources: &[(PathBuf, String)]) -> Vec<String> {
     let sources: Vec<(&Path, String)> = sources
         .iter()
@@ -187,14 +190,7 @@ fn raw_string_end(c: &[char], i: usize) -> Option<usize> {
     }
     j += 1;
     while j < c.len() {
-        if c[j] == '"'
-            && c[j + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&ch| ch == '#')
-                .count()
-                == hashes
-        {
+        if c[j] == '"' && c[j + 1..].iter().take_while(|&&ch| ch == '#').count() >= hashes {
             return Some(j + 1 + hashes);
         }
         j += 1;
