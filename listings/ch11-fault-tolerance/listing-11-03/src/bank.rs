@@ -6,9 +6,11 @@
 //! server must recognise the second copy: the client names each logical
 //! operation with a key of its choosing, and the server remembers, for
 //! each key, the request it came with and the response it got. A repeat
-//! gets the recorded response and changes nothing.
+//! gets the recorded response and changes nothing. A copy that arrives
+//! while the first is still being applied must not be applied as well: the
+//! table claims a new key in the same step that finds it new.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,8 +43,10 @@ pub struct Recorded {
 /// What the table says about a key that arrives with a request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Seen {
-    /// Never seen (or expired): apply the request.
+    /// Never seen (or expired), and now claimed: apply the request.
     New,
+    /// Claimed by a copy that is being applied: refuse this one for now.
+    InProgress,
     /// The same request again: answer with the recorded reply.
     Repeat(Reply),
     /// The key was used for a different request: a client bug, refused.
@@ -54,6 +58,8 @@ pub enum Seen {
 pub struct Bank {
     pub balances: BTreeMap<String, u64>,
     pub keys: HashMap<String, Recorded>,
+    /// Keys claimed by a request that is being applied, not yet recorded.
+    pub claimed: HashSet<String>,
 }
 
 // ANCHOR: bank
@@ -62,23 +68,41 @@ impl Bank {
         Bank {
             balances: accounts.iter().map(|(a, b)| (a.to_string(), *b)).collect(),
             keys: HashMap::new(),
+            claimed: HashSet::new(),
         }
     }
 
-    pub fn seen(&self, key: &str, transfer: &Transfer) -> Seen {
+    /// Looks `key` up and, if it is new, claims it, in one step: two
+    /// copies of a request that look it up in turn cannot both find it
+    /// new. The claim ends when `apply` records the reply, or `release`.
+    pub fn claim(&mut self, key: &str, transfer: &Transfer) -> Seen {
+        if self.claimed.contains(key) {
+            return Seen::InProgress;
+        }
         match self.keys.get(key) {
-            None => Seen::New,
+            None => {
+                self.claimed.insert(key.to_string());
+                Seen::New
+            }
             Some(r) if r.transfer == *transfer => Seen::Repeat(r.reply.clone()),
             Some(r) => Seen::Mismatch(r.transfer.clone()),
         }
     }
 
+    /// Ends a claim: after `apply`, nothing changes; without it (the log
+    /// write failed, the client left), a retry may apply the transfer.
+    pub fn release(&mut self, key: &str) {
+        self.claimed.remove(key);
+    }
+
     /// Applies a transfer, and records its reply under `key` if there is
-    /// one. The node writes the same (key, transfer, reply) to its log
-    /// before it answers, and replays the log through here on restart.
+    /// one, which ends the key's claim. The node writes the same (key,
+    /// transfer) to its log before it answers, and replays the log
+    /// through here on restart.
     pub fn apply(&mut self, key: Option<&str>, transfer: &Transfer, at: u64) -> Reply {
         let reply = self.move_money(transfer);
         if let Some(key) = key {
+            self.claimed.remove(key);
             let recorded = Recorded {
                 transfer: transfer.clone(),
                 reply: reply.clone(),
@@ -132,11 +156,22 @@ mod tests {
     #[test]
     fn a_repeat_is_answered_from_the_table_and_changes_nothing() {
         let mut bank = Bank::new(&[("alice", 100), ("bob", 0)]);
-        assert_eq!(bank.seen("k1", &t(30)), Seen::New);
+        assert_eq!(bank.claim("k1", &t(30)), Seen::New);
         let reply = bank.apply(Some("k1"), &t(30), 0);
-        assert_eq!(bank.seen("k1", &t(30)), Seen::Repeat(reply));
-        assert_eq!(bank.seen("k1", &t(31)), Seen::Mismatch(t(30)));
+        assert_eq!(bank.claim("k1", &t(30)), Seen::Repeat(reply));
+        assert_eq!(bank.claim("k1", &t(31)), Seen::Mismatch(t(30)));
         assert_eq!(bank.balances["alice"], 70);
+    }
+
+    #[test]
+    fn a_claimed_key_is_in_progress_until_applied_or_released() {
+        let mut bank = Bank::new(&[("alice", 100), ("bob", 0)]);
+        assert_eq!(bank.claim("k1", &t(30)), Seen::New);
+        assert_eq!(bank.claim("k1", &t(30)), Seen::InProgress);
+        bank.release("k1");
+        assert_eq!(bank.claim("k1", &t(30)), Seen::New);
+        let reply = bank.apply(Some("k1"), &t(30), 0);
+        assert_eq!(bank.claim("k1", &t(30)), Seen::Repeat(reply));
     }
 
     #[test]
@@ -146,7 +181,7 @@ mod tests {
         bank.expire(100 + 86_399, 86_400);
         assert!(bank.keys.contains_key("k1"));
         bank.expire(100 + 86_400, 86_400);
-        assert_eq!(bank.seen("k1", &t(1)), Seen::New);
+        assert_eq!(bank.claim("k1", &t(1)), Seen::New);
     }
 
     #[test]

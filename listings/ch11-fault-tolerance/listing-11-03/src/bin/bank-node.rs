@@ -9,7 +9,6 @@
 //! the reply is sent, so a node killed at any moment restarts with every
 //! transfer it acknowledged, and with the keys that make repeats harmless.
 
-use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -51,6 +50,11 @@ struct Args {
     /// milliseconds added to every log write.
     #[arg(long, default_value_t = 0)]
     slow_disk_ms: u64,
+    /// Fault injection for the book's tests: every transfer set aside this
+    /// many milliseconds after its key is looked up, before it is applied
+    /// (a task descheduled at the worst moment, made certain).
+    #[arg(long, default_value_t = 0)]
+    pause_after_lookup_ms: u64,
 }
 
 /// The accounts every new bank opens with.
@@ -67,8 +71,6 @@ struct Entry {
 struct Node {
     /// Held only between awaits, never across one.
     bank: Mutex<Bank>,
-    /// Keys whose first request is being applied right now.
-    in_flight: Mutex<HashSet<String>>,
     /// The log; its lock also orders the transfers and keeps readers from
     /// seeing a transfer before it is on disk.
     log: tokio::sync::Mutex<std::fs::File>,
@@ -76,6 +78,7 @@ struct Node {
     applied: AtomicU64,
     crash_before_reply: u64,
     slow_disk: std::time::Duration,
+    pause_after_lookup: std::time::Duration,
 }
 
 fn now() -> u64 {
@@ -105,6 +108,24 @@ fn reply(reply: &Reply, replayed: bool) -> Response {
 }
 
 // ANCHOR: transfer
+/// A key claimed by this request, given up when the request ends however
+/// it ends: answered, failed, or dropped because its client left or its
+/// timeout fired. Once `apply` has recorded the reply, this changes nothing.
+struct Claim<'a> {
+    node: &'a Node,
+    key: &'a str,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        // A poisoned lock (a panic under it) keeps the claim: refusing the
+        // key is better than applying it twice.
+        if let Ok(mut bank) = self.node.bank.lock() {
+            bank.release(self.key);
+        }
+    }
+}
+
 async fn transfer(
     State(node): State<Arc<Node>>,
     headers: HeaderMap,
@@ -118,33 +139,31 @@ async fn transfer(
             return error(StatusCode::BAD_REQUEST, why.into());
         }
     };
-    if let Some(key) = &key {
-        // Decide under the locks, act after releasing them.
-        let seen = node.bank.lock().expect("bank lock poisoned").seen(key, &t);
-        match seen {
-            Seen::Repeat(recorded) => return reply(&recorded, true),
-            Seen::Mismatch(first) => {
-                let why = format!("key {key:?} was used for a different transfer: {first:?}");
-                return error(StatusCode::UNPROCESSABLE_ENTITY, why);
-            }
-            Seen::New => {
-                if !node
-                    .in_flight
-                    .lock()
-                    .expect("lock poisoned")
-                    .insert(key.clone())
-                {
+    // Held to the end of the request, however it ends (see `Claim`).
+    let _claim = match &key {
+        None => None,
+        Some(key) => {
+            // Look up and claim in one step, under one lock: two copies
+            // cannot both find the key new. Act after releasing the lock.
+            let seen = node.bank.lock().expect("bank lock poisoned").claim(key, &t);
+            match seen {
+                Seen::New => Some(Claim { node: &node, key }),
+                Seen::InProgress => {
                     let why = format!("a request with key {key:?} is in progress; retry later");
                     return error(StatusCode::CONFLICT, why);
                 }
+                Seen::Repeat(recorded) => return reply(&recorded, true),
+                Seen::Mismatch(first) => {
+                    let why = format!("key {key:?} was used for a different transfer: {first:?}");
+                    return error(StatusCode::UNPROCESSABLE_ENTITY, why);
+                }
             }
         }
+    };
+    if !node.pause_after_lookup.is_zero() {
+        tokio::time::sleep(node.pause_after_lookup).await;
     }
-    let result = apply(&node, key.as_deref(), &t).await;
-    if let Some(key) = &key {
-        node.in_flight.lock().expect("lock poisoned").remove(key);
-    }
-    match result {
+    match apply(&node, key.as_deref(), &t).await {
         Ok(r) => reply(&r, false),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
     }
@@ -241,12 +260,12 @@ async fn main() -> anyhow::Result<()> {
         .open(&path)?;
     let node = Arc::new(Node {
         bank: Mutex::new(bank),
-        in_flight: Mutex::new(HashSet::new()),
         log: tokio::sync::Mutex::new(log),
         ttl: args.key_ttl,
         applied: AtomicU64::new(0),
         crash_before_reply: args.crash_before_reply,
         slow_disk: std::time::Duration::from_millis(args.slow_disk_ms),
+        pause_after_lookup: std::time::Duration::from_millis(args.pause_after_lookup_ms),
     });
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
