@@ -133,6 +133,27 @@ const COPIES: &[(&str, &str, &str)] = &[
         "ch10-cluster/listing-10-04/src/sim.rs",
         "",
     ),
+    // Every program that starts processes starts them through this one.
+    (
+        "ch10-cluster/listing-10-01/src/bin/launcher/child.rs",
+        "ch10-cluster/listing-10-03/src/child.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-01/src/bin/launcher/child.rs",
+        "ch11-fault-tolerance/listing-11-03/src/child.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-01/src/bin/launcher/child.rs",
+        "ch11-fault-tolerance/listing-11-05/src/child.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-01/src/bin/launcher/child.rs",
+        "ch12-load-balancing/listing-12-02/src/child.rs",
+        "",
+    ),
 ];
 
 /// The code of a module without its opening comment, with `crate::PATH`

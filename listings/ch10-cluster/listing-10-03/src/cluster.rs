@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 use tokio::time::{Instant, sleep, timeout};
 
+use crate::child::die_with_parent;
 use crate::counter::NodeId;
 use crate::faultproxy::{Proxies, ProxySpec};
 use crate::history::{Recorder, Type};
@@ -108,7 +109,7 @@ impl Cluster {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        die_with_parent(&mut cmd);
+        die_with_parent(cmd.as_std_mut());
         node.child = Some(
             cmd.spawn()
                 .with_context(|| format!("cannot start {}", self.node_bin.display()))?,
@@ -250,25 +251,3 @@ fn free_addresses(n: u32) -> std::io::Result<Vec<SocketAddr>> {
         .collect::<std::io::Result<Vec<_>>>()?;
     listeners.iter().map(|l| l.local_addr()).collect()
 }
-
-/// As in Listing 10-1: the kernel kills the node when this process dies.
-#[cfg(target_os = "linux")]
-fn die_with_parent(cmd: &mut Command) {
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: runs between fork and exec; prctl, getppid and _exit are
-    // async-signal-safe and nothing is allocated.
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn die_with_parent(_cmd: &mut Command) {}

@@ -6,10 +6,12 @@
 //! - `model` and `sim`: two of the three harnesses that run the cores (the
 //!   third is the real nodes, `src/bin/node.rs`);
 //! - `history` and `check`: what the clients record and how it is judged;
-//! - `serve` and `faultproxy`: copies of Listings 10-1 and 10-2, so that
-//!   this folder builds on its own.
+//! - `cluster`: the real nodes as processes, through proxies;
+//! - `serve`, `faultproxy` and `child`: copies of Listings 10-1 and 10-2,
+//!   so that this folder builds on its own.
 
 pub mod check;
+pub mod child;
 pub mod cluster;
 pub mod counter;
 pub mod faultproxy;

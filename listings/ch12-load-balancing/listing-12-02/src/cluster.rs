@@ -1,30 +1,16 @@
 //! The processes of the experiment: replicas and the book's proxy, each
-//! started from a binary built beside this one, each killed when dropped.
+//! started from a binary built beside this one (`child::sibling`), each
+//! killed when dropped, and by the kernel if this program dies first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// A binary built beside the running one (`target/debug/proxy-replica`), or in
-/// a test, `env!("CARGO_BIN_EXE_proxy-replica")`.
-pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().context("the program's folder")?;
-    // A test binary lives one folder down, in deps/.
-    for dir in [dir, dir.parent().unwrap_or(dir)] {
-        if dir.join(name).exists() {
-            return Ok(dir.join(name));
-        }
-    }
-    bail!(
-        "{name} is not built beside {} (cargo build -p listing-12-02)",
-        exe.display()
-    )
-}
+use crate::child::{die_with_parent, sibling};
 
 /// A running program that printed `listening on http://ADDR` first.
 pub struct Process {
@@ -42,14 +28,7 @@ impl Process {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        // SAFETY: prctl(2) only, between fork and exec: if this process
-        // dies without dropping the child, the kernel kills it too.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        die_with_parent(command.as_std_mut());
         let mut child = command
             .spawn()
             .with_context(|| format!("starting {}", exe.display()))?;

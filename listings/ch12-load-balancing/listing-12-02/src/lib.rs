@@ -7,9 +7,11 @@
 //! - `load`: an open-loop load generator that records every request;
 //! - `faultproxy`: a copy of Listing 10-2's fault proxy, which slows a
 //!   replica down during the experiment;
-//! - `cluster`: the replica and proxy processes;
+//! - `cluster`: the replica and proxy processes, started through `child`,
+//!   a copy of Listing 10-1's module;
 //! - `serve`: a copy of Listing 10-1's hardened server.
 
+pub mod child;
 pub mod client;
 pub mod cluster;
 pub mod ewma;

@@ -111,14 +111,9 @@ impl Nginx {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .kill_on_drop(true);
-        // SAFETY: prctl(2) only, between fork and exec: if this process
-        // dies without dropping the `Nginx`, the kernel kills nginx too.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        // If this process dies without dropping the `Nginx`, the kernel
+        // kills nginx too.
+        crate::child::die_with_parent(command.as_std_mut());
         let mut child = command.spawn().context("starting nginx")?;
         let deadline = Instant::now() + Duration::from_secs(5);
         while TcpStream::connect(&addr).await.is_err() {

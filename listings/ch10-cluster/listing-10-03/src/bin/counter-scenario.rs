@@ -29,13 +29,8 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let node_bin = match args.node_bin {
         Some(p) => p,
-        None => std::env::current_exe()?.with_file_name("counter-node"),
+        None => listing_10_03::child::sibling("counter-node")?,
     };
-    anyhow::ensure!(
-        node_bin.exists(),
-        "no node program at {}: run `cargo build -p listing-10-03` first",
-        node_bin.display()
-    );
     for core in ["naive", "gcounter"] {
         let data = args.data.join(core);
         // A fresh start: no counts left over from an earlier run.

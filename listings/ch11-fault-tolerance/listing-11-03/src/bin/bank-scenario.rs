@@ -17,6 +17,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use listing_11_03::check::check_transfers;
+use listing_11_03::child;
 use listing_11_03::faultproxy::{Kind, Proxies, ProxySpec, Stream, Toxic};
 use listing_11_03::history::{Recorder, Type};
 use serde_json::json;
@@ -54,6 +55,7 @@ impl Run {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
+        child::die_with_parent(cmd.as_std_mut());
         self.node = Some(cmd.spawn().context("cannot start bank-node")?);
         for _ in 0..200 {
             let url = format!("http://{}/health", self.addr);
@@ -215,22 +217,22 @@ async fn run(node_bin: &Path, data: &Path, keyed: bool) -> anyhow::Result<()> {
         Err(v) => println!("check: FAILED: {v}"),
     }
     run.proxies.shutdown().await;
+    if let Some(mut node) = run.node.take() {
+        node.kill().await?;
+    }
     Ok(())
 }
 
-// One thread, as in Listing 10-1's launcher.
+// One thread, as in Listing 10-1's launcher: the node dies with the
+// thread that started it (see `child`), and this one lives to the end.
+// On an error the node, dropped, is killed (`kill_on_drop`).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let node_bin = match args.node_bin {
         Some(p) => p,
-        None => std::env::current_exe()?.with_file_name("bank-node"),
+        None => child::sibling("bank-node")?,
     };
-    anyhow::ensure!(
-        node_bin.exists(),
-        "no node program at {}: run `cargo build -p listing-11-03` first",
-        node_bin.display()
-    );
     run(&node_bin, &args.data.join("naive"), false).await?;
     run(&node_bin, &args.data.join("keyed"), true).await?;
     Ok(())

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use listing_11_05::child;
 use listing_11_05::client::{Outcome, Replicas};
 use tokio::process::{Child, Command};
 use tokio::time::sleep;
@@ -37,15 +38,16 @@ struct Cluster {
 
 impl Cluster {
     async fn start(&mut self, i: usize) -> anyhow::Result<()> {
-        let child = Command::new(&self.bin)
-            .arg(format!("--id={}", i + 1))
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg(format!("--id={}", i + 1))
             .arg(format!("--listen={}", self.addrs[i]))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("cannot start the replica")?;
-        self.children[i] = Some(child);
+            // Killed if dropped, on an error; and by the kernel if this
+            // program is killed.
+            .kill_on_drop(true);
+        child::die_with_parent(cmd.as_std_mut());
+        self.children[i] = Some(cmd.spawn().context("cannot start the replica")?);
         let url = format!("http://{}/ready", self.addrs[i]);
         for _ in 0..200 {
             if reqwest::get(&url)
@@ -139,18 +141,15 @@ async fn run(bin: &Path, how: Stop, retry_elsewhere: bool) -> anyhow::Result<()>
 }
 // ANCHOR_END: run
 
+// One thread: the replicas die with the thread that started them (see
+// `child`), and this one lives to the end.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let bin = match args.replica_bin {
         Some(p) => p,
-        None => std::env::current_exe()?.with_file_name("replica"),
+        None => child::sibling("replica")?,
     };
-    anyhow::ensure!(
-        bin.exists(),
-        "no replica program at {}: run `cargo build -p listing-11-05` first",
-        bin.display()
-    );
     println!("== kill -9, no retries ==");
     run(&bin, Stop::Kill, false).await?;
     println!("== SIGTERM with a drain, no retries ==");

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use listing_12_02::cluster::{Process, sibling};
+use listing_12_02::child::sibling;
+use listing_12_02::cluster::Process;
 use listing_12_02::nginx::{self, Nginx};
 use listing_12_02::pick::Strategy;
 
@@ -36,6 +37,9 @@ fn show(name: &str, (by_replica, failed): (BTreeMap<String, u32>, u32)) {
     println!("  {name:<9} {} | failed: {failed}", answers.join(", "));
 }
 
+// Every process is started by `main`'s own future, which tokio runs on
+// the program's main thread: the processes die with that thread (see
+// `child`), not with a worker of the runtime.
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut replicas = Vec::new();

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
+use listing_12_02::child::sibling;
 use listing_12_02::client::Balancer;
-use listing_12_02::cluster::{Process, sibling};
+use listing_12_02::cluster::Process;
 use listing_12_02::faultproxy::{Proxies, ProxySpec, ToxicSpec};
 use listing_12_02::load::{self, Record, quantile_ms};
 use listing_12_02::nginx::{self, Nginx};
@@ -65,6 +66,9 @@ impl Target {
     }
 }
 
+// Every process is started by `main`'s own future, which tokio runs on
+// the program's main thread: the processes die with that thread (see
+// `child`), not with a worker of the runtime.
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = Args::parse();
