@@ -16,6 +16,7 @@ mod cmd;
 mod errata;
 mod golang;
 mod lang_blocks;
+mod leftovers;
 mod listings;
 mod po;
 mod results;
@@ -210,6 +211,9 @@ fn test(root: &Path) -> Result<()> {
 
     step.start("browser tests");
     book::browser_tests(root, &build, &out, ci)?;
+
+    step.start("nothing left running from target/");
+    leftovers::check(root)?;
 
     step.finish();
     Ok(())
