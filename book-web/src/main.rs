@@ -5,10 +5,13 @@
 //!   when its sources change, with live reload;
 //! - `browser-test`: a real headless Chromium, driven through ChromeDriver
 //!   with fantoccini, against the book served on loopback;
-//! - `measure`: what a reader downloads to open a page.
+//! - `measure`: what a reader downloads to open a page;
+//! - `print-pdf`: a page printed to PDF by the same Chromium (each
+//!   edition's print.html, for `cargo xtask pdf`).
 
 mod browser;
 mod measure;
+mod pdf;
 mod server;
 
 use std::path::PathBuf;
@@ -58,6 +61,16 @@ enum Command {
         #[arg(required = true)]
         pages: Vec<String>,
     },
+    /// Print pages of the book built in DIR to PDF files, as headless
+    /// Chromium prints them, with the headings as the PDF's outline.
+    PrintPdf {
+        #[arg(long)]
+        dir: PathBuf,
+        /// A path under DIR and the PDF file to write, e.g.
+        /// `--page en/print.html book/pdf/en.pdf`; repeat for more.
+        #[arg(long = "page", num_args = 2, value_names = ["PAGE", "PDF"], required = true)]
+        pages: Vec<String>,
+    },
 }
 
 #[tokio::main]
@@ -75,5 +88,12 @@ async fn main() -> Result<()> {
             compress,
             pages,
         } => measure::run(dir, pages, compress).await,
+        Command::PrintPdf { dir, pages } => {
+            let jobs = pages
+                .chunks_exact(2)
+                .map(|pair| (pair[0].clone(), PathBuf::from(&pair[1])))
+                .collect();
+            pdf::run(dir, jobs).await
+        }
     }
 }

@@ -359,7 +359,7 @@ fn percent_decode(s: &str) -> String {
 const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "fonts-noto-cjk"];
 
 pub fn browser_tests(root: &Path, build: &Build, book: &Path, ci: bool) -> Result<()> {
-    ensure_browser(ci)?;
+    ensure_packages(BROWSER_PACKAGES, "the browser tests", ci)?;
     let exe = build
         .bins
         .get("book-web/book-web")
@@ -374,8 +374,10 @@ pub fn browser_tests(root: &Path, build: &Build, book: &Path, ci: bool) -> Resul
     )
 }
 
-fn ensure_browser(ci: bool) -> Result<()> {
-    let missing: Vec<&str> = BROWSER_PACKAGES
+/// Installs the Debian `packages` that are missing, as root; otherwise
+/// fails with the command that installs them. `needed_by` names the step.
+pub fn ensure_packages(packages: &[&str], needed_by: &str, ci: bool) -> Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|p| {
@@ -393,12 +395,12 @@ fn ensure_browser(ci: bool) -> Result<()> {
     }
     let hint = format!("sudo apt-get install {}", missing.join(" "));
     if ci {
-        bail!("the browser tests need {missing:?}; install them with: {hint}");
+        bail!("{needed_by} need {missing:?}; install them with: {hint}");
     }
     bail!(
-        "the browser tests need {missing:?}, which are not installed.\n\
+        "{needed_by} need {missing:?}, which are not installed.\n\
          Install them with: {hint}\n\
-         (the suite never skips the browser tests)"
+         (the suite never skips {needed_by})"
     )
 }
 

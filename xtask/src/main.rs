@@ -18,6 +18,7 @@ mod golang;
 mod lang_blocks;
 mod leftovers;
 mod listings;
+mod pdf;
 mod po;
 mod results;
 mod snapshots;
@@ -83,6 +84,9 @@ enum Task {
     },
     /// Install the pinned book tools into .tools/ (the other tasks do it too).
     InstallTools,
+    /// Build both editions into book/ and print each to a PDF in book/pdf/
+    /// (headless Chromium), where each edition's preface links to it.
+    Pdf,
     /// mdBook's preprocessor for the editions that the other tasks build:
     /// each keeps only its own language's result blocks.
     #[command(name = lang_blocks::NAME, hide = true)]
@@ -140,6 +144,7 @@ fn run(cli: Cli) -> Result<()> {
             bench::smoke(&root, &chapters, &inputs)
         }
         Task::InstallTools => tools::install(&root),
+        Task::Pdf => pdf::task(&root),
     }
 }
 
@@ -204,6 +209,10 @@ fn test(root: &Path) -> Result<()> {
     step.start("Chinese edition complete and current");
     po::check(root)?;
     terms::check(root)?;
+
+    // Before the link check: each edition's preface links to its PDF.
+    step.start("a PDF of each edition");
+    pdf::suite(&build, &out, &editions, ci)?;
 
     step.start("internal links and fragments");
     book::check_links(&editions)?;
