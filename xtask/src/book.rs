@@ -425,6 +425,7 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
     }
     server.arg("--").arg(own_copy(root)?).arg("build");
     println!("English: http://127.0.0.1:{port}/en/   中文: http://127.0.0.1:{port}/zh-CN/");
+    crate::pdf::say_if_missing(&out);
     cmd::run(&mut server)
 }
 

@@ -93,6 +93,23 @@ fn print(book_web: &Path, out: &Path, editions: &[Edition], ci: bool) -> Result<
     cmd::run(&mut c)
 }
 
+/// For `cargo xtask serve`, which does not print the PDFs: says so when
+/// the prefaces' links lead nowhere yet.
+pub fn say_if_missing(out: &Path) {
+    let missing: Vec<String> = book::EDITIONS
+        .iter()
+        .map(|(lang, _)| pdf_path(out, lang))
+        .filter(|pdf| !pdf.exists())
+        .map(|pdf| pdf.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "no PDF yet ({}): `cargo xtask pdf` prints them",
+            missing.join(", ")
+        );
+    }
+}
+
 fn pdf_path(out: &Path, lang: &str) -> PathBuf {
     out.join(FOLDER).join(file_name(lang))
 }
