@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use crate::history::{Event, Type};
+use crate::history::{Event, F, Type};
 
 /// One operation: its invocation and how it ended (`None`: never heard).
 struct Op<'a> {
@@ -84,7 +84,7 @@ fn operations(history: &[Event]) -> Vec<Op<'_>> {
 // ANCHOR: check
 pub fn check_counter(history: &[Event]) -> Result<Report, Vec<Violation>> {
     let ops = operations(history);
-    let adds: Vec<&Op> = ops.iter().filter(|op| op.invoke.f == "add").collect();
+    let adds: Vec<&Op> = ops.iter().filter(|op| op.invoke.f == F::Add).collect();
     let count = |kind: Type| {
         adds.iter()
             .filter(|op| op.end.map(|e| e.kind) == Some(kind))
@@ -102,7 +102,7 @@ pub fn check_counter(history: &[Event]) -> Result<Report, Vec<Violation>> {
 
     let mut violations = Vec::new();
     let mut finals: Vec<(u32, u64)> = Vec::new();
-    for op in ops.iter().filter(|op| op.invoke.f == "read") {
+    for op in ops.iter().filter(|op| op.invoke.f == F::Read) {
         let Some(end) = op.end.filter(|e| e.kind == Type::Ok) else {
             continue;
         };
@@ -157,11 +157,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn ev(process: u32, kind: Type, f: &str, value: u64, node: Option<u32>, time: u64) -> Event {
+    fn ev(process: u32, kind: Type, f: F, value: u64, node: Option<u32>, time: u64) -> Event {
         Event {
             process,
             kind,
-            f: f.into(),
+            f,
             key: None,
             value: json!(value),
             node,
@@ -170,18 +170,18 @@ mod tests {
     }
 
     fn history(final_value: u64) -> Vec<Event> {
-        use Type::*;
+        use {F::*, Type::*};
         vec![
-            ev(1, Invoke, "add", 1, None, 1),
-            ev(1, Ok, "add", 1, Some(1), 2),
-            ev(2, Invoke, "add", 1, None, 3),
-            ev(2, Info, "add", 1, None, 9), // timed out: unknown
-            ev(1, Invoke, "add", 1, None, 4),
-            ev(1, Ok, "add", 1, Some(2), 5),
-            ev(1, Invoke, "read", 0, None, 10),
-            ev(1, Ok, "read", final_value, Some(1), 11),
-            ev(1, Invoke, "read", 0, None, 12),
-            ev(1, Ok, "read", final_value, Some(2), 13),
+            ev(1, Invoke, Add, 1, None, 1),
+            ev(1, Ok, Add, 1, Some(1), 2),
+            ev(2, Invoke, Add, 1, None, 3),
+            ev(2, Info, Add, 1, None, 9), // timed out: unknown
+            ev(1, Invoke, Add, 1, None, 4),
+            ev(1, Ok, Add, 1, Some(2), 5),
+            ev(1, Invoke, Read, 0, None, 10),
+            ev(1, Ok, Read, final_value, Some(1), 11),
+            ev(1, Invoke, Read, 0, None, 12),
+            ev(1, Ok, Read, final_value, Some(2), 13),
         ]
     }
 

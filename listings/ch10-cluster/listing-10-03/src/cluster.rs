@@ -19,7 +19,7 @@ use tokio::time::{Instant, sleep, timeout};
 use crate::child::die_with_parent;
 use crate::counter::NodeId;
 use crate::faultproxy::{Proxies, ProxySpec};
-use crate::history::{Recorder, Type};
+use crate::history::{Event, F, Recorder, Type};
 
 struct NodeProcess {
     addr: SocketAddr,
@@ -174,14 +174,14 @@ impl Cluster {
     /// is `fail`: the request never reached a node.
     pub async fn add(&self, process: u32, id: NodeId) -> Type {
         let h = &self.history;
-        h.record(process, Type::Invoke, "add", json!(1), Some(id));
+        h.record(Event::new(process, Type::Invoke, F::Add, json!(1)).node(id));
         let url = format!("http://{}/increment", self.nodes[&id].addr);
         let outcome = match self.http.post(url).send().await {
             Ok(r) if r.status().is_success() => Type::Ok,
             Err(e) if e.is_connect() => Type::Fail,
             _ => Type::Info,
         };
-        h.record(process, outcome, "add", json!(1), Some(id));
+        h.record(Event::new(process, outcome, F::Add, json!(1)).node(id));
         outcome
     }
     // ANCHOR_END: add
@@ -189,7 +189,7 @@ impl Cluster {
     /// What node `id` reads, recorded; `None` if it did not answer.
     pub async fn read(&self, process: u32, id: NodeId) -> Option<u64> {
         let h = &self.history;
-        h.record(process, Type::Invoke, "read", Value::Null, Some(id));
+        h.record(Event::new(process, Type::Invoke, F::Read, Value::Null).node(id));
         let url = format!("http://{}/value", self.nodes[&id].addr);
         let body: Option<Value> = match self.http.get(url).send().await {
             Ok(r) if r.status().is_success() => r.json().await.ok(),
@@ -197,11 +197,11 @@ impl Cluster {
         };
         match body.and_then(|b| b["value"].as_u64()) {
             Some(v) => {
-                h.record(process, Type::Ok, "read", json!(v), Some(id));
+                h.record(Event::new(process, Type::Ok, F::Read, json!(v)).node(id));
                 Some(v)
             }
             None => {
-                h.record(process, Type::Fail, "read", Value::Null, Some(id));
+                h.record(Event::new(process, Type::Fail, F::Read, Value::Null).node(id));
                 None
             }
         }

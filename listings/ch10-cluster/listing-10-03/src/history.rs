@@ -1,5 +1,8 @@
 //! Histories: what clients did and what they were told, one JSON object a
-//! line (JSON Lines), in the vocabulary of Jepsen and Porcupine. Every
+//! line (JSON Lines). An event's fields are named after those of a Jepsen
+//! operation (`process`, `type`, `f`, `value`, `time`), with `key` and
+//! `node` added, but the files are in neither tool's format: Jepsen writes
+//! EDN, and Porcupine takes Go values that the test builds. Every
 //! operation is an `invoke` event when it starts, then one of:
 //!
 //! - `ok`: it happened (with its result);
@@ -7,7 +10,10 @@
 //! - `info`: nobody knows (a timeout): it may have happened or not.
 //!
 //! A checker reads these files and nothing else, so it judges any system
-//! whose clients write them: the book's nodes, etcd, or yours.
+//! whose clients write them: the book's nodes, etcd, or yours. `F` names
+//! the operations of the book's systems: the counter's `add` and `read`,
+//! the bank's `transfer`, a register's `read`, `write` and `cas`.
+//! Listing 11-3 carries a copy of this module.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -28,6 +34,25 @@ pub enum Type {
     Info,
 }
 
+/// The operation, and what its `value` holds: the argument on `invoke`,
+/// the result on `ok`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum F {
+    /// Reads: `null` on `invoke`, the value read on `ok`.
+    Read,
+    /// Writes `value`.
+    Write,
+    /// Compare and set, `[expected, new]`: `ok` if the value was
+    /// `expected` and is now `new`, `fail` if it was something else.
+    Cas,
+    /// Adds `value` to a counter (Chapter 10).
+    Add,
+    /// Moves money, `{"from", "to", "amount"}`, under the logical
+    /// transfer's name as `key` (Chapter 11).
+    Transfer,
+}
+
 /// One line of a history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -35,8 +60,7 @@ pub struct Event {
     pub process: u32,
     #[serde(rename = "type")]
     pub kind: Type,
-    /// The operation: `add`, `read`, `write`, `cas`, ...
-    pub f: String,
+    pub f: F,
     /// What it acted on, if the system holds several things.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
@@ -50,6 +74,31 @@ pub struct Event {
     pub time: u64,
 }
 // ANCHOR_END: event
+
+impl Event {
+    /// An event with no key and no node; `Recorder::record` sets `time`.
+    pub fn new(process: u32, kind: Type, f: F, value: Value) -> Event {
+        Event {
+            process,
+            kind,
+            f,
+            key: None,
+            value,
+            node: None,
+            time: 0,
+        }
+    }
+
+    pub fn key(mut self, key: &str) -> Event {
+        self.key = Some(key.to_string());
+        self
+    }
+
+    pub fn node(mut self, node: u32) -> Event {
+        self.node = Some(node);
+        self
+    }
+}
 
 /// Writes a history as it happens, one line per event, flushed at once so
 /// that a client that crashes leaves everything up to the crash.
@@ -68,16 +117,9 @@ impl Recorder {
         })
     }
 
-    pub fn record(&self, process: u32, kind: Type, f: &str, value: Value, node: Option<u32>) {
-        let event = Event {
-            process,
-            kind,
-            f: f.to_string(),
-            key: None,
-            value,
-            node,
-            time: self.start.elapsed().as_nanos() as u64,
-        };
+    /// Writes `event`, stamped with the time since the recorder began.
+    pub fn record(&self, mut event: Event) {
+        event.time = self.start.elapsed().as_nanos() as u64;
         // A poisoned lock means another thread panicked while writing;
         // the history is then worthless and the run should stop.
         let mut out = self.out.lock().expect("history writer poisoned");
@@ -120,4 +162,41 @@ pub fn read(path: &Path) -> Result<Vec<Event>, ReadError> {
         events.push(event);
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_event_is_one_line_of_json_and_reads_back() {
+        let mut add = Event::new(1, Type::Invoke, F::Add, json!(1)).node(2);
+        add.time = 5;
+        let line = serde_json::to_string(&add).unwrap();
+        let want = r#"{"process":1,"type":"invoke","f":"add","value":1,"node":2,"time":5}"#;
+        assert_eq!(line, want);
+        let cas = Event::new(3, Type::Fail, F::Cas, json!([1, 2])).key("x");
+        let line = serde_json::to_string(&cas).unwrap();
+        let want = r#"{"process":3,"type":"fail","f":"cas","key":"x","value":[1,2],"time":0}"#;
+        assert_eq!(line, want);
+        assert_eq!(serde_json::from_str::<Event>(&line).unwrap(), cas);
+    }
+
+    #[test]
+    fn an_operation_no_checker_knows_is_refused_with_its_line_number() {
+        let path = std::env::temp_dir().join(format!("history-{}.jsonl", std::process::id()));
+        let lines = [
+            r#"{"process":1,"type":"invoke","f":"add","value":1,"time":1}"#,
+            "",
+            r#"{"process":1,"type":"ok","f":"append","value":1,"time":2}"#,
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let error = read(&path).unwrap_err().to_string();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            error.starts_with("line 3: unknown variant `append`"),
+            "{error}"
+        );
+    }
 }

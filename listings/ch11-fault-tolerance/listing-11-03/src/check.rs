@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::history::{Event, Type};
+use crate::history::{Event, F, Type};
 
 #[derive(Debug, PartialEq)]
 pub struct Report {
@@ -56,7 +56,7 @@ pub fn check_transfers(
 ) -> Result<Report, Violation> {
     // Per logical transfer: its amount, and the best outcome of its attempts.
     let mut ops: BTreeMap<&str, (u64, Option<Type>)> = BTreeMap::new();
-    for e in history.iter().filter(|e| e.f == "transfer") {
+    for e in history.iter().filter(|e| e.f == F::Transfer) {
         let key = e.key.as_deref().unwrap_or_default();
         let entry = ops.entry(key).or_insert((0, None));
         match e.kind {

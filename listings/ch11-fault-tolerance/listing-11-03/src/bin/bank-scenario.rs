@@ -19,7 +19,7 @@ use clap::Parser;
 use listing_11_03::check::check_transfers;
 use listing_11_03::child;
 use listing_11_03::faultproxy::{Kind, Proxies, ProxySpec, Stream, Toxic};
-use listing_11_03::history::{Recorder, Type};
+use listing_11_03::history::{Event, F, Recorder, Type};
 use serde_json::json;
 use tokio::process::{Child, Command};
 use tokio::time::sleep;
@@ -115,8 +115,8 @@ impl Run {
             if drop_this {
                 self.drop_replies(true).await?;
             }
-            self.history
-                .record(1, Type::Invoke, "transfer", Some(op), body.clone());
+            let event = Event::new(1, Type::Invoke, F::Transfer, body.clone());
+            self.history.record(event.key(op));
             let mut request = self
                 .http
                 .post(format!("http://{}/transfer", self.via))
@@ -145,8 +145,8 @@ impl Run {
             if drop_this {
                 self.drop_replies(false).await?;
             }
-            self.history
-                .record(1, outcome, "transfer", Some(op), body.clone());
+            let event = Event::new(1, outcome, F::Transfer, body.clone());
+            self.history.record(event.key(op));
             println!("{op} ({amount}), attempt {attempt}: {said}");
             if outcome == Type::Ok {
                 return Ok(());
