@@ -24,7 +24,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::retry::{Backoff, Idempotency, Policy, Retry, RetryBudget, Stop, classify};
+use crate::budget::RetryBudget;
+use crate::retry::{Backoff, Idempotency, Policy, Retry, Stop, classify};
 use crate::serve::{Limits, serve};
 
 /// The layers, in the order a request crosses them.
@@ -114,7 +115,9 @@ struct Layer {
 /// retries multiply from layer to layer.
 async fn forward(State(layer): State<Layer>) -> StatusCode {
     layer.meter.received.fetch_add(1, Ordering::SeqCst);
-    // A GET that reads: idempotent, so even a timeout may be retried.
+    // A GET that reads: idempotent, so even an unknown outcome (a
+    // timeout; the backend's 503, which does not say it did nothing) may
+    // be retried.
     let retried = layer
         .retry
         .run(Idempotency::Idempotent, |_| {

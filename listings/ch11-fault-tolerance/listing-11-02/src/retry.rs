@@ -6,15 +6,18 @@
 //! a service that retries its own calls multiplies it again at every layer.
 //! So a retry here has four brakes:
 //!
-//! - **what** is retried: only an attempt that certainly did nothing (the
-//!   connection was never made; the server answered 503 or 429), or one
-//!   whose outcome is unknown (a timeout, a connection broken mid-way) when
-//!   the caller says the request is idempotent;
+//! - **what** is retried: an attempt that certainly did nothing (the
+//!   connection was never made; the server refused before doing any work
+//!   and said so, with 429, or 503 and `Retry-After`), whatever the
+//!   request; an attempt whose outcome is unknown (a timeout, a connection
+//!   broken mid-way, a 504, a 503 that does not say it did nothing) only
+//!   when the caller says the request is idempotent;
 //! - **how often**: a maximum number of attempts;
 //! - **when**: exponential backoff with full jitter, capped, and never
 //!   sooner than the server's `Retry-After`;
-//! - **how many in all**: a retry budget, shared by every call to one
-//!   service, that allows retries for only a fraction of recent requests.
+//! - **how many in all**: a retry budget (in `budget`), shared by every
+//!   call to one service, that allows retries for only a fraction of
+//!   recent requests.
 //!
 //! This is teaching code, written out so that each brake can be read and
 //! tested. Production code uses tower's `retry::Policy` (the decision,
@@ -27,12 +30,17 @@
 //! the body is a stream, so a retry loop built on it silently cannot retry
 //! an upload. The loop below sidesteps both by asking the caller for a
 //! closure that builds each attempt afresh.
+//!
+//! The tests are in `tests/retry.rs` (the loop, on a paused clock) and
+//! `tests/outcomes.rs` (what real answers and errors count as).
 
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::budget::RetryBudget;
 
 /// A tiny, fast, seedable generator (SplitMix64), as in Listing 10-3: a
 /// seed means the same jitter on every machine, so tests and the stored
@@ -101,84 +109,6 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 // ANCHOR_END: retry_after
 
-// ANCHOR: budget
-/// A retry budget: retries may add at most `percent` % to the requests a
-/// client sends to one service, plus a small `floor` of retries so that a
-/// client with little traffic can still retry at all.
-///
-/// It is a bucket of tokens, counted in hundredths of a retry so that the
-/// arithmetic is exact: every first attempt deposits `percent`, every
-/// retry withdraws 100, and a retry the bucket cannot pay for is not
-/// made. The bucket starts with the floor, `floor * 100`. It holds at most
-/// the floor plus the deposits of `window` first attempts: what counts is
-/// recent traffic, and a long calm spell does not save up a storm of
-/// retries for the next outage.
-///
-/// The rule the tests rely on: a client that sent `n` first attempts has
-/// made at most `floor + n * percent / 100` retries, whatever happened.
-///
-/// Finagle's `RetryBudget` and tower's `TpsBudget` (a port of it) are the
-/// same idea measured in time instead of requests: deposits count for a
-/// `ttl` (10 s by default) and then expire, and the floor is a rate,
-/// `min_per_sec` retries per second (10 by default, on top of 20 %),
-/// which comes back as time passes. Counting requests instead makes this
-/// one deterministic, with no clock to drive in tests; the price is that
-/// a quiet client that has spent its floor must send ten requests to earn
-/// one retry. gRPC's retry throttling is a third variant: failures
-/// withdraw, successes deposit, and retries stop below half the bucket.
-#[derive(Debug)]
-pub struct RetryBudget {
-    percent: u32,
-    floor: u32,
-    /// In hundredths of a retry.
-    balance: Mutex<u64>,
-    max_balance: u64,
-}
-
-impl RetryBudget {
-    pub fn new(percent: u32, floor: u32, window: u32) -> RetryBudget {
-        let floor_tokens = u64::from(floor) * 100;
-        RetryBudget {
-            percent,
-            floor,
-            balance: Mutex::new(floor_tokens),
-            max_balance: floor_tokens + u64::from(percent) * u64::from(window),
-        }
-    }
-
-    pub fn percent(&self) -> u32 {
-        self.percent
-    }
-
-    pub fn floor(&self) -> u32 {
-        self.floor
-    }
-
-    /// Called once per logical request, before its first attempt.
-    pub fn deposit(&self) {
-        let mut balance = self.lock();
-        *balance = (*balance + u64::from(self.percent)).min(self.max_balance);
-    }
-
-    /// Called before every retry: true if the budget pays for it.
-    pub fn withdraw(&self) -> bool {
-        let mut balance = self.lock();
-        if *balance >= 100 {
-            *balance -= 100;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
-        // Poisoned only if a thread panicked while holding the lock, and
-        // nothing between lock and unlock above can panic.
-        self.balance.lock().expect("budget lock")
-    }
-}
-// ANCHOR_END: budget
-
 /// How often, and how patiently, to retry.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
@@ -199,30 +129,34 @@ pub enum Idempotency {
     NotIdempotent,
 }
 
-/// What one attempt came to, as far as retrying is concerned.
+// ANCHOR: attempt
+/// What one attempt came to, as far as retrying is concerned: done,
+/// certainly not done, or unknown.
 #[derive(Debug)]
 pub enum Attempt<T, E> {
-    /// An answer to hand back as it is: a success, or a failure that
-    /// asking again will not change (404, 500, 502, 504...).
-    Answer(T),
-    /// The server refused without doing anything (503, 429), perhaps
-    /// saying how long to wait. Safe to retry.
-    Refused(T, Option<Duration>),
-    /// The request never reached the server (the connection was not
-    /// made). Safe to retry.
-    NotSent(E),
-    /// The request may or may not have been executed (a timeout, a
-    /// connection broken after the request was sent). Retried only when
-    /// it is idempotent.
-    Unknown(E),
+    /// Done: the server answered, and asking again will not change the
+    /// answer (a success; 400, 404, 409; 500, 502). Handed back as it is.
+    Done(T),
+    /// Certainly not done: the request never reached the server (the
+    /// connection was not made), or the server refused it before doing
+    /// any work, perhaps saying how long to wait. Retried, whatever the
+    /// request.
+    NotDone(Result<T, E>, Option<Duration>),
+    /// Unknown: the request may or may not have been carried out (a
+    /// timeout, a connection broken after the request was sent, a server
+    /// whose handler overran). Retried only when it is idempotent.
+    Unknown(Result<T, E>),
 }
+// ANCHOR_END: attempt
 
 /// Why the loop stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
+    /// The attempt was done: its answer is the result.
     Answered,
     OutOfAttempts,
     OutOfBudget,
+    /// The outcome was unknown and the request is not idempotent.
     NotIdempotent,
     RetryAfterTooLong,
 }
@@ -236,27 +170,39 @@ pub struct Retried<T, E> {
 }
 
 // ANCHOR: classify
-/// How a reqwest call's result counts for retrying.
+/// How a reqwest call's result counts for retrying. A status says "not
+/// done" only when it says that no work was started: 429 (a rate limit
+/// refuses before the work), or 503 with `Retry-After` (a server shedding
+/// load, as Listing 10-1's `serve` does). A 504 is a handler or a gateway
+/// that gave up waiting, perhaps after the work was done; so is a 503
+/// without `Retry-After`, from a server that answers a timeout with 503.
 pub fn classify(
     result: Result<reqwest::Response, reqwest::Error>,
 ) -> Attempt<reqwest::Response, reqwest::Error> {
     use reqwest::StatusCode;
     match result {
         Ok(r)
-            if r.status() == StatusCode::SERVICE_UNAVAILABLE
-                || r.status() == StatusCode::TOO_MANY_REQUESTS =>
+            if r.status() == StatusCode::TOO_MANY_REQUESTS
+                || (r.status() == StatusCode::SERVICE_UNAVAILABLE
+                    && r.headers().contains_key(RETRY_AFTER)) =>
         {
             let wait = retry_after(r.headers());
-            Attempt::Refused(r, wait)
+            Attempt::NotDone(Ok(r), wait)
         }
-        // 502 and 504 come from a gateway that has already tried (and
-        // perhaps retried) the request: retrying on top of it is exactly
-        // the amplification this listing measures.
-        Ok(r) => Attempt::Answer(r),
+        Ok(r)
+            if r.status() == StatusCode::SERVICE_UNAVAILABLE
+                || r.status() == StatusCode::GATEWAY_TIMEOUT =>
+        {
+            Attempt::Unknown(Ok(r))
+        }
+        // A 502 comes from a gateway that has already tried (and perhaps
+        // retried) the request: retrying on top of it is exactly the
+        // amplification this listing measures.
+        Ok(r) => Attempt::Done(r),
         // No connection, so no request: checked first, because a connect
         // timeout is both a connect error and a timeout.
-        Err(e) if e.is_connect() => Attempt::NotSent(e),
-        Err(e) => Attempt::Unknown(e),
+        Err(e) if e.is_connect() => Attempt::NotDone(Err(e), None),
+        Err(e) => Attempt::Unknown(Err(e)),
     }
 }
 // ANCHOR_END: classify
@@ -305,21 +251,21 @@ impl Retry {
         loop {
             attempts += 1;
             let (result, wait_at_least) = match attempt(attempts).await {
-                Attempt::Answer(answer) => {
+                Attempt::Done(answer) => {
                     return Retried {
                         result: Ok(answer),
                         attempts,
                         stop: Stop::Answered,
                     };
                 }
-                Attempt::Refused(answer, retry_after) => (Ok(answer), retry_after),
-                Attempt::NotSent(error) => (Err(error), None),
-                Attempt::Unknown(error) if idempotency == Idempotency::Idempotent => {
-                    (Err(error), None)
+                Attempt::NotDone(result, retry_after) => (result, retry_after),
+                Attempt::Unknown(result) if idempotency == Idempotency::Idempotent => {
+                    (result, None)
                 }
-                Attempt::Unknown(error) => {
+                // Perhaps done: a second copy could do it twice.
+                Attempt::Unknown(result) => {
                     return Retried {
-                        result: Err(error),
+                        result,
                         attempts,
                         stop: Stop::NotIdempotent,
                     };
@@ -351,234 +297,4 @@ impl Retry {
         }
     }
     // ANCHOR_END: run
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::VecDeque;
-    use tokio::time::Instant;
-
-    const MS: Duration = Duration::from_millis(1);
-
-    fn policy(max_attempts: u32) -> Policy {
-        Policy {
-            max_attempts,
-            backoff: Backoff {
-                base: 100 * MS,
-                cap: 1000 * MS,
-            },
-            max_retry_after: Duration::from_secs(10),
-        }
-    }
-
-    /// An attempt function that plays a script of outcomes, and counts
-    /// how many it was asked for.
-    fn script(
-        outcomes: Vec<Attempt<u16, &'static str>>,
-    ) -> impl FnMut(u32) -> std::future::Ready<Attempt<u16, &'static str>> {
-        let mut outcomes = VecDeque::from(outcomes);
-        move |_| {
-            // The tests give each script enough outcomes for the attempts
-            // the policy allows; running out is a bug in the test.
-            std::future::ready(outcomes.pop_front().expect("script too short"))
-        }
-    }
-
-    #[test]
-    fn backoff_doubles_then_stops_at_the_cap() {
-        let b = Backoff {
-            base: 100 * MS,
-            cap: 1000 * MS,
-        };
-        let ceilings: Vec<_> = (0..6).map(|n| b.ceiling(n).as_millis()).collect();
-        assert_eq!(ceilings, [100, 200, 400, 800, 1000, 1000]);
-        // No overflow, however many retries.
-        assert_eq!(b.ceiling(200), 1000 * MS);
-    }
-
-    #[test]
-    fn full_jitter_stays_between_zero_and_the_ceiling() {
-        let b = Backoff {
-            base: 100 * MS,
-            cap: 1000 * MS,
-        };
-        let mut rng = Rng::new(7);
-        for n in 0..6 {
-            let delays: Vec<Duration> = (0..1000).map(|_| b.delay(n, rng.next_f64())).collect();
-            let ceiling = b.ceiling(n);
-            assert!(delays.iter().all(|&d| d <= ceiling));
-            // Spread over the whole interval, not bunched at one end.
-            assert!(delays.iter().any(|&d| d < ceiling / 10));
-            assert!(delays.iter().any(|&d| d > ceiling * 9 / 10));
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn retries_wait_the_jittered_backoff_and_stop_after_max_attempts() {
-        let retry = Retry::new(policy(4), None, 42);
-        let started = Instant::now();
-        let outcome = retry
-            .run(
-                Idempotency::Idempotent,
-                script((0..4).map(|_| Attempt::Refused(503, None)).collect()),
-            )
-            .await;
-        assert_eq!((outcome.attempts, outcome.stop), (4, Stop::OutOfAttempts));
-        assert_eq!(outcome.result, Ok(503), "the last answer is handed back");
-        // Time is paused: it moved by the three jittered waits, which the
-        // same seed reproduces.
-        let mut rng = Rng::new(42);
-        let expected: Duration = (0..3)
-            .map(|n| retry.policy.backoff.delay(n, rng.next_f64()))
-            .sum();
-        // (Tokio's timer counts whole milliseconds and rounds each wait
-        // up: at most 1 ms more per wait.)
-        let elapsed = started.elapsed();
-        assert!(
-            expected <= elapsed && elapsed <= expected + 3 * MS,
-            "{elapsed:?} {expected:?}"
-        );
-        assert!(expected < (100 + 200 + 400) * MS);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn retry_after_is_honoured() {
-        let retry = Retry::new(policy(3), None, 1);
-        let started = Instant::now();
-        let outcome = retry
-            .run(
-                Idempotency::Idempotent,
-                script(vec![
-                    Attempt::Refused(503, Some(Duration::from_secs(3))),
-                    Attempt::Answer(200),
-                ]),
-            )
-            .await;
-        assert_eq!((outcome.result, outcome.attempts), (Ok(200), 2));
-        // The backoff alone would have waited under 100 ms.
-        assert_eq!(started.elapsed(), Duration::from_secs(3));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_retry_after_too_long_is_not_waited_for() {
-        let retry = Retry::new(policy(3), None, 1);
-        let started = Instant::now();
-        let outcome = retry
-            .run(
-                Idempotency::Idempotent,
-                script(vec![Attempt::Refused(429, Some(Duration::from_secs(3600)))]),
-            )
-            .await;
-        assert_eq!(
-            (outcome.attempts, outcome.stop),
-            (1, Stop::RetryAfterTooLong)
-        );
-        assert_eq!(outcome.result, Ok(429));
-        assert_eq!(started.elapsed(), Duration::ZERO);
-    }
-
-    #[test]
-    fn retry_after_is_read_in_seconds_only() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(retry_after(&headers), None);
-        for (value, expected) in [
-            (" 120 ", Some(Duration::from_secs(120))),
-            ("0", Some(Duration::ZERO)),
-            ("-5", None),
-            ("Wed, 21 Oct 2015 07:28:00 GMT", None),
-        ] {
-            headers.insert(RETRY_AFTER, value.parse().expect("a valid header value"));
-            assert_eq!(retry_after(&headers), expected, "{value:?}");
-        }
-    }
-
-    #[test]
-    fn the_budget_refuses_when_spent_and_refills_with_new_requests() {
-        let budget = RetryBudget::new(10, 2, 100);
-        // The floor: two retries before any traffic.
-        assert!(budget.withdraw());
-        assert!(budget.withdraw());
-        assert!(!budget.withdraw());
-        // 10 % of first attempts: nine requests do not earn a retry...
-        for _ in 0..9 {
-            budget.deposit();
-        }
-        assert!(!budget.withdraw());
-        // ...the tenth does, and only one.
-        budget.deposit();
-        assert!(budget.withdraw());
-        assert!(!budget.withdraw());
-    }
-
-    #[test]
-    fn a_calm_spell_does_not_save_up_a_storm_of_retries() {
-        let budget = RetryBudget::new(10, 2, 100);
-        for _ in 0..100_000 {
-            budget.deposit();
-        }
-        // At most the floor plus 10 % of the last 100 requests.
-        let allowed = std::iter::from_fn(|| budget.withdraw().then_some(()))
-            .take(1000)
-            .count();
-        assert_eq!(allowed, 2 + 10);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_budget_stops_the_retry_loop() {
-        let retry = Retry::new(policy(3), Some(RetryBudget::new(10, 1, 100)), 1);
-        let refused = || script((0..3).map(|_| Attempt::Refused(503, None)).collect());
-        // The first request deposits 10 and spends the floor's one retry.
-        let first = retry.run(Idempotency::Idempotent, refused()).await;
-        assert_eq!((first.attempts, first.stop), (2, Stop::OutOfBudget));
-        // Eight more requests make 90 hundredths: not yet a retry each.
-        for _ in 0..8 {
-            let next = retry.run(Idempotency::Idempotent, refused()).await;
-            assert_eq!((next.attempts, next.stop), (1, Stop::OutOfBudget));
-        }
-        // The tenth request's deposit pays for one retry.
-        let tenth = retry.run(Idempotency::Idempotent, refused()).await;
-        assert_eq!((tenth.attempts, tenth.stop), (2, Stop::OutOfBudget));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_timeout_is_retried_only_when_the_request_is_idempotent() {
-        let retry = Retry::new(policy(3), None, 1);
-        let timeouts = || script((0..3).map(|_| Attempt::Unknown("timed out")).collect());
-        let once = retry.run(Idempotency::NotIdempotent, timeouts()).await;
-        assert_eq!((once.attempts, once.stop), (1, Stop::NotIdempotent));
-        assert_eq!(once.result, Err("timed out"));
-        let again = retry.run(Idempotency::Idempotent, timeouts()).await;
-        assert_eq!((again.attempts, again.stop), (3, Stop::OutOfAttempts));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_request_never_sent_is_retried_even_when_not_idempotent() {
-        let retry = Retry::new(policy(3), None, 1);
-        let outcome = retry
-            .run(
-                Idempotency::NotIdempotent,
-                script(vec![
-                    Attempt::NotSent("connection refused"),
-                    Attempt::Answer(201),
-                ]),
-            )
-            .await;
-        assert_eq!(
-            (outcome.result, outcome.attempts, outcome.stop),
-            (Ok(201), 2, Stop::Answered)
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn an_answer_is_not_retried() {
-        let retry = Retry::new(policy(3), None, 1);
-        let outcome = retry
-            .run(Idempotency::Idempotent, script(vec![Attempt::Answer(500)]))
-            .await;
-        assert_eq!(
-            (outcome.result, outcome.attempts, outcome.stop),
-            (Ok(500), 1, Stop::Answered)
-        );
-    }
 }

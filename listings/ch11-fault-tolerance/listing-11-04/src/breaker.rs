@@ -86,7 +86,10 @@ enum State {
 // ANCHOR_END: state
 
 /// The error of a call through a breaker: refused by it, or the inner
-/// service's own error.
+/// service's own error. The two mean different things to a caller that
+/// retries (Listing 11-2): `Open` is a call that was never made, certainly
+/// not done, like a refused connection; `Inner` is whatever the call
+/// ended in, a timeout (an unknown outcome) included.
 #[derive(Debug, thiserror::Error)]
 pub enum BreakerError<E> {
     #[error("circuit open: call refused without trying")]
@@ -308,6 +311,13 @@ where
         let response = self.inner.call(req);
         Box::pin(async move {
             let result = response.await;
+            // A failure is an error of the inner service, which decides
+            // what is one (the demonstration's client makes every status
+            // but 2xx an error). The breaker judges the backend, not the
+            // request: a timeout counts, although the request may have
+            // been done, and so does a 503 from a backend shedding load.
+            // Whether to send a request again is for a retry loop above
+            // the breaker to decide; the breaker never does.
             outcome.record(result.is_err());
             result.map_err(BreakerError::Inner)
         })

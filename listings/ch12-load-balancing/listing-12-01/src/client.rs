@@ -2,17 +2,21 @@
 //! call that failed may go to another one.
 //!
 //! Which failures may be sent elsewhere is the lesson of chapter 11. A
-//! refused connection is always safe to retry: the request never left.
-//! A timeout or a connection cut in the middle is an unknown outcome: the
-//! replica may have done the work, so only an idempotent request (a read,
-//! or a write with an idempotency key as in Listing 11-3) goes elsewhere.
+//! refused connection is always safe to retry: the request never left. So
+//! is a request that the replica shed, answering 503 with `Retry-After`
+//! before doing any work (Listing 10-1's `serve`). A timeout, a connection
+//! cut in the middle, or a 5xx that does not say it did nothing (a 504
+//! from a handler that overran, say) is an unknown outcome: the replica
+//! may have done the work, so only an idempotent request (a read, or a
+//! write with an idempotency key as in Listing 11-3) goes elsewhere.
 //! Each replica is tried at most once per call, so a call is bounded by
 //! the number of replicas times the request timeout.
 
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
+use reqwest::header::RETRY_AFTER;
+use reqwest::{Method, StatusCode};
 
 use crate::pick::{Picker, Settings, Strategy};
 
@@ -48,7 +52,10 @@ pub enum CallError {
 enum Attempt {
     Answered(String),
     Status(u16),
+    /// The connection was refused: nothing was sent.
     Refused,
+    /// A 503 with `Retry-After`: refused before any work was done.
+    Shed,
     Unknown,
 }
 
@@ -97,7 +104,7 @@ impl Balancer {
             let replica_ok = match attempt {
                 Attempt::Answered(_) => true,
                 Attempt::Status(status) => status < 500,
-                Attempt::Refused | Attempt::Unknown => false,
+                Attempt::Refused | Attempt::Shed | Attempt::Unknown => false,
             };
             self.picker()
                 .finished(replica, sent.elapsed(), replica_ok, self.now());
@@ -112,8 +119,12 @@ impl Balancer {
                 Attempt::Status(status) if status < 500 => {
                     return Err(CallError::Status { replica, status });
                 }
-                // Nothing was sent: another replica, whatever the request.
+                // Nothing was done: another replica, whatever the request.
                 Attempt::Refused => CallError::NoReplica,
+                Attempt::Shed => CallError::Status {
+                    replica,
+                    status: 503,
+                },
                 // It may have happened: another replica only if harmless.
                 Attempt::Status(status) if idempotent => CallError::Status { replica, status },
                 Attempt::Unknown if idempotent => CallError::Unknown { replica },
@@ -130,6 +141,12 @@ impl Balancer {
         match self.http.request(method, url).send().await {
             Err(e) if e.is_connect() => Attempt::Refused,
             Err(_) => Attempt::Unknown,
+            Ok(r)
+                if r.status() == StatusCode::SERVICE_UNAVAILABLE
+                    && r.headers().contains_key(RETRY_AFTER) =>
+            {
+                Attempt::Shed
+            }
             Ok(r) if !r.status().is_success() => Attempt::Status(r.status().as_u16()),
             Ok(r) => match read_capped(r, 64 * 1024).await {
                 Some(body) => Attempt::Answered(body),
