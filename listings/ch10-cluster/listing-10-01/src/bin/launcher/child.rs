@@ -46,14 +46,17 @@ pub fn die_with_parent(_cmd: &mut Command) {}
 
 /// The program `name` of this package, built beside the running one
 /// (`target/debug/NAME`; a test runs one folder down, in `deps/`).
-/// `cargo run` builds only the program it runs, so a sibling that is
-/// missing is built here, with the cargo that started this program.
+/// `cargo run` builds only the program it runs, so when a sibling is
+/// missing, this builds every program of the package, with the cargo that
+/// started this one.
 pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    let dir = exe.parent().context("the program's folder")?;
-    let folders = [dir, dir.parent().unwrap_or(dir)];
-    let found = || folders.iter().map(|d| d.join(name)).find(|p| p.exists());
-    if let Some(path) = found() {
+    let mut dir = exe.parent().context("the program's folder")?;
+    if dir.ends_with("deps") {
+        dir = dir.parent().unwrap_or(dir);
+    }
+    let path = dir.join(name);
+    if path.exists() {
         return Ok(path);
     }
     let package = env!("CARGO_PKG_NAME");
@@ -65,18 +68,18 @@ pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
             exe.display()
         );
     };
-    eprintln!("{name} is not built yet: building it");
+    eprintln!("{name} is not built yet: {build}");
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "-p", package, "--bin", name]);
+    cmd.args(["build", "-p", package, "--bins"]);
     if let Some(profile) = dir.file_name().filter(|p| *p != "debug") {
         cmd.arg("--profile").arg(profile);
     }
     let built = cmd.status().context("running cargo")?.success();
-    match found() {
-        Some(path) if built => Ok(path),
-        _ => bail!(
+    if !(built && path.exists()) {
+        bail!(
             "{name} could not be built beside {}: run `{build}`",
             exe.display()
-        ),
+        );
     }
+    Ok(path)
 }
