@@ -46,10 +46,11 @@ struct Message<G> {
 }
 
 // ANCHOR: run
-/// One run: `steps` random events on `n` nodes, then the network heals,
-/// every node restarts, and gossip flows freely until it has reached
-/// everyone. Every acknowledged increment must then be counted by every
-/// node, exactly once.
+/// One run: `steps` random events on `n` nodes, then the network heals:
+/// the messages in flight are forgotten, every crashed node restarts from
+/// its disk (a running one keeps its state), and gossip flows freely until
+/// it has reached everyone. Every acknowledged increment must then be
+/// counted by every node, exactly once.
 pub fn run<C: Counter>(seed: u64, n: usize, steps: usize) -> Result<u64, Failure> {
     let mut rng = Rng::new(seed);
     // `None` is a crashed node; `disk` is what each wrote down.
@@ -134,7 +135,7 @@ pub fn run<C: Counter>(seed: u64, n: usize, steps: usize) -> Result<u64, Failure
     }
     // ANCHOR_END: run
     // ANCHOR: heal
-    trace.push("heal: restart every node, reconnect, gossip until done".into());
+    trace.push("heal: reconnect, restart the crashed nodes, gossip until done".into());
     let mut nodes: Vec<C> = nodes
         .into_iter()
         .enumerate()
