@@ -28,6 +28,21 @@ use crate::server::static_router;
 /// that the page is ready to print.
 const CATCH_PRINT: &str = "window.print = () => { window.bookReadyToPrint = true; };";
 
+/// A link from the page to another file of the served book (the PDF
+/// itself, from the preface) would lead, in the PDF, to the loopback
+/// server that is gone once the file is written: its text stays, the link
+/// goes. Links within the page (the print page's chapters) are kept.
+const UNLINK_SERVED: &str = "
+    let n = 0;
+    for (const a of document.querySelectorAll('main a[href]')) {
+        const to = new URL(a.href);
+        if (to.origin === location.origin && to.pathname !== location.pathname) {
+            a.replaceWith(...a.childNodes);
+            n += 1;
+        }
+    }
+    return n;";
+
 /// How long one page may take to print: the whole book is one long page.
 const PRINT_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -84,6 +99,7 @@ async fn print_one(client: &Client, url: &str, pdf: &Path) -> Result<()> {
     )
     .await
     .context("a figure or a font did not load")?;
+    let unlinked: u64 = eval(client, UNLINK_SERVED).await?;
     let lang: String = eval(client, "return document.documentElement.lang").await?;
     let started = std::time::Instant::now();
     let printed = tokio::time::timeout(
@@ -107,7 +123,7 @@ async fn print_one(client: &Client, url: &str, pdf: &Path) -> Result<()> {
     }
     std::fs::write(pdf, &bytes).with_context(|| format!("writing {}", pdf.display()))?;
     println!(
-        "{url} (lang {lang:?}) -> {}: {} KB in {:.1}s",
+        "{url} (lang {lang:?}, {unlinked} links to other files removed) -> {}: {} KB in {:.1}s",
         pdf.display(),
         bytes.len() / 1000,
         started.elapsed().as_secs_f64()

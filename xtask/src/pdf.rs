@@ -59,7 +59,8 @@ pub fn task(root: &Path) -> Result<()> {
     let out = root.join("book");
     let editions = book::build_all(root, &out)?;
     cmd::run(cmd::cargo().args(["build", "--package", "book-web"]))?;
-    let book_web = root.join("target/debug/book-web");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
+    let book_web = target.join("debug/book-web");
     print(&book_web, &out, &editions, false)?;
     check(&out, &editions)
 }
@@ -157,6 +158,11 @@ fn check(out: &Path, editions: &[Edition]) -> Result<()> {
                 "{share:.2} of the words are Chinese (at most {MAX_CHINESE_SHARE_IN_ENGLISH})"
             ));
         }
+        for uri in links_to_the_print_server(&bytes) {
+            problem(format!(
+                "a link leads to {uri}, the print server, gone once the PDF is written"
+            ));
+        }
         if !text.contains(CODE) {
             problem(format!("the text has no {CODE:?}: the code is missing"));
         }
@@ -206,6 +212,21 @@ fn document_language(pdf: &[u8]) -> Option<String> {
     let catalog = catalog.split("endobj").next()?;
     let lang = catalog.split_once("/Lang (")?.1;
     Some(lang.split(')').next()?.to_string())
+}
+
+/// The PDF's links (`/URI (...)`, uncompressed) to a loopback address
+/// other than `cargo xtask serve`'s: the server that book-web started to
+/// print the page from.
+fn links_to_the_print_server(pdf: &[u8]) -> Vec<String> {
+    let pdf = String::from_utf8_lossy(pdf);
+    pdf.split("/URI (")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|uri| {
+            uri.starts_with("http://127.0.0.1:") && !uri.starts_with("http://127.0.0.1:3000/")
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// Han characters against all words, each Han character counted as one
@@ -346,6 +367,16 @@ mod tests {
         assert_eq!(
             document_language(b"<</S /P /Lang (en)>>\n<</Type /Catalog>>\nendobj"),
             None
+        );
+    }
+
+    #[test]
+    fn finds_links_to_the_print_server() {
+        let pdf = b"<</URI (https://docs.rs/tokio)>> <</URI (http://127.0.0.1:3000/)>>\n\
+                    <</URI (http://127.0.0.1:45663/pdf/distributed-programming-in-rust-en.pdf)>>";
+        assert_eq!(
+            links_to_the_print_server(pdf),
+            ["http://127.0.0.1:45663/pdf/distributed-programming-in-rust-en.pdf"]
         );
     }
 
