@@ -46,9 +46,12 @@ fn parse_peer(s: &str) -> Result<(u32, SocketAddr), String> {
 }
 // ANCHOR_END: args
 
-/// What the handlers share. `ready` is false until the node has finished
-/// starting and again from the moment it is told to stop, so that whoever
-/// routes work to it stops doing so before it goes away.
+/// What the handlers share. `ready` is false until the node has started
+/// and again from the moment it is told to stop. This node stops accepting
+/// connections at that same moment, so a balancer that polls `/ready` has
+/// no time to see the change before the port closes; Listing 11-5's
+/// replicas go on serving for a while after they say they are not ready
+/// (`--ready-grace-ms`), so that the balancer stops first.
 struct Node {
     id: u32,
     peers: Vec<(u32, SocketAddr)>,
