@@ -19,8 +19,12 @@ pub enum Stream {
     Downstream,
 }
 
-/// The fault and its parameters. Serialized the way Toxiproxy shows it:
-/// `"type": "latency", "attributes": {"latency_ms": 100, "jitter_ms": 0}`.
+/// The fault and its parameters, serialized in Toxiproxy's shape, a `type`
+/// and its `attributes`, but with this proxy's attribute names, which carry
+/// their unit: `"type": "latency", "attributes": {"latency_ms": 100,
+/// "jitter_ms": 0}`. Toxiproxy's are `latency`, `jitter`, `rate` (also in
+/// kilobytes per second) and `timeout`; and its `timeout` toxic reads and
+/// drops the bytes, where this one stops reading.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", content = "attributes", rename_all = "snake_case")]
 pub enum Kind {
@@ -28,7 +32,8 @@ pub enum Kind {
     Latency { latency_ms: u64, jitter_ms: u64 },
     /// Forward at most `rate_kbps` kilobytes (1000 bytes) per second.
     Bandwidth { rate_kbps: u64 },
-    /// Forward nothing; close after `timeout_ms`, or never if it is 0.
+    /// Stop reading, so that nothing goes through and the bytes wait in the
+    /// sockets' buffers; close after `timeout_ms`, or never if it is 0.
     Timeout { timeout_ms: u64 },
     /// After `timeout_ms`, reset the connection (the peer sees ECONNRESET).
     ResetPeer { timeout_ms: u64 },
@@ -216,7 +221,7 @@ mod tests {
     }
 
     #[test]
-    fn serializes_like_toxiproxy() {
+    fn serializes_as_name_stream_type_and_attributes() {
         let toxic = parse(
             json!({"name": "slow", "type": "bandwidth", "stream": "upstream",
                                  "attributes": {"rate_kbps": 10}}),
