@@ -159,6 +159,11 @@ const COPIES: &[(&str, &str, &str)] = &[
         "ch12-load-balancing/listing-12-02/src/child.rs",
         "",
     ),
+    (
+        "ch10-cluster/listing-10-01/src/bin/launcher/child.rs",
+        "ch12-load-balancing/listing-12-01/tests/child/mod.rs",
+        "",
+    ),
 ];
 
 /// The code of a module without its opening comment, with `crate::PATH`

@@ -8,6 +8,12 @@ use std::net::TcpStream;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// The launcher's own module: the tests start their programs as it starts
+// its nodes (`sibling` is not needed: the tests name them with `env!`).
+#[path = "../src/bin/launcher/child.rs"]
+#[allow(dead_code)]
+mod child;
+
 /// A launcher started by a test; killed when the test ends, however it ends.
 struct Launcher {
     child: Child,
@@ -18,14 +24,16 @@ struct Launcher {
 
 impl Launcher {
     fn start(nodes: u32) -> (Launcher, Vec<i32>) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_launcher"))
-            .args(["--nodes", &nodes.to_string()])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_launcher"));
+        cmd.args(["--nodes", &nodes.to_string()])
             .args(["--node-bin", env!("CARGO_BIN_EXE_node")])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the launcher starts");
+            .stderr(Stdio::null());
+        // Killed by the kernel if the test process dies; its nodes then die
+        // with it.
+        child::die_with_parent(&mut cmd);
+        let mut child = cmd.spawn().expect("the launcher starts");
         let stdin = child.stdin.take().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut launcher = Launcher {
@@ -152,22 +160,43 @@ fn bad_input_is_named_and_fails() {
     );
 }
 
+/// A node started by a test; killed when the test ends, however it ends.
+struct Node {
+    child: Child,
+    addr: String,
+}
+
+impl Node {
+    fn start() -> Node {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_node"));
+        cmd.args(["--id", "1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        child::die_with_parent(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .trim()
+            .trim_start_matches("listening on http://")
+            .to_string();
+        Node { child, addr }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn a_node_closes_a_connection_that_never_finishes_its_request_head() {
-    let mut node = Command::new(env!("CARGO_BIN_EXE_node"))
-        .args(["--id", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(node.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .trim_start_matches("listening on http://")
-        .to_string();
+    let node = Node::start();
+    let addr = node.addr.clone();
     let mut conn = TcpStream::connect(&addr).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(15)))
         .unwrap();
@@ -178,8 +207,7 @@ fn a_node_closes_a_connection_that_never_finishes_its_request_head() {
     let mut rest = Vec::new();
     let read = conn.read_to_end(&mut rest);
     let waited = started.elapsed();
-    let _ = node.kill();
-    let _ = node.wait();
+    drop(node);
     assert!(read.is_ok(), "the node closed the connection: {read:?}");
     // The default header-read bound is 5 s; the 15 s read timeout above
     // would have failed the read had the node waited forever.
@@ -187,4 +215,66 @@ fn a_node_closes_a_connection_that_never_finishes_its_request_head() {
         waited >= Duration::from_secs(4),
         "closed too early: {waited:?}"
     );
+}
+
+/// Not a test of its own: run by the test below, in a process of its own,
+/// it starts a launcher and a node and waits to be killed.
+#[test]
+#[ignore = "run by nothing_started_by_a_test_outlives_the_test_process"]
+fn start_a_launcher_and_a_node_and_wait() {
+    let (_launcher, _pids) = Launcher::start(1);
+    let _node = Node::start();
+    std::thread::sleep(Duration::from_secs(30));
+}
+
+/// A test process that is killed (by a timeout, say) runs no destructor:
+/// the kernel must stop what it started.
+#[cfg(target_os = "linux")]
+#[test]
+fn nothing_started_by_a_test_outlives_the_test_process() {
+    let mut helper = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "start_a_launcher_and_a_node_and_wait",
+            "--exact",
+            "--ignored",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = helper.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut children = children_of(pid);
+    while children.len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        children = children_of(pid);
+    }
+    let _ = helper.kill(); // SIGKILL: the helper runs no code of its own
+    let _ = helper.wait();
+    assert_eq!(children.len(), 2, "a launcher and a node: {children:?}");
+    let gone = wait_gone(&children, Duration::from_secs(3));
+    let left: Vec<i32> = children.into_iter().filter(|&p| !is_gone(p)).collect();
+    for &p in &left {
+        // SAFETY: kill(2) only sends a signal; these were the helper's
+        // children, now orphans that nobody else owns.
+        unsafe { libc::kill(p, libc::SIGKILL) };
+    }
+    assert!(gone, "still running: {left:?}");
+}
+
+/// The processes whose parent is `parent`, from `/proc/PID/stat`.
+fn children_of(parent: u32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // After the parenthesised name: the state, then the parent's pid.
+            let ppid = stat
+                .rsplit_once(") ")
+                .and_then(|(_, r)| r.split(' ').nth(1));
+            ppid == Some(parent.to_string().as_str())
+        })
+        .collect()
 }

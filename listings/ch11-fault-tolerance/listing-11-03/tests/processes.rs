@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use listing_11_03::child::die_with_parent;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -14,16 +15,17 @@ fn data(test: &str) -> PathBuf {
     dir
 }
 
-/// Starts a node; returns it with its address.
+/// Starts a node; returns it with its address. It is killed when dropped,
+/// also by a failing test, and by the kernel if the test process dies.
 async fn node(dir: &Path, extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bank-node"))
-        .arg(format!("--data={}", dir.display()))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bank-node"));
+    cmd.arg(format!("--data={}", dir.display()))
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+        .kill_on_drop(true);
+    die_with_parent(cmd.as_std_mut());
+    let mut child = cmd.spawn().unwrap();
     let mut first = String::new();
     let stdout = child.stdout.take().unwrap();
     BufReader::new(stdout).read_line(&mut first).await.unwrap();
@@ -47,12 +49,11 @@ async fn transfer(http: &reqwest::Client, addr: &str, key: &str, amount: u64) ->
 
 #[tokio::test]
 async fn the_naive_client_charges_twice_and_the_keyed_one_does_not() {
-    let out = Command::new(env!("CARGO_BIN_EXE_bank-scenario"))
-        .arg(format!("--data={}", data("scenario").display()))
-        .arg(format!("--node-bin={}", env!("CARGO_BIN_EXE_bank-node")))
-        .output()
-        .await
-        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bank-scenario"));
+    cmd.arg(format!("--data={}", data("scenario").display()))
+        .arg(format!("--node-bin={}", env!("CARGO_BIN_EXE_bank-node")));
+    die_with_parent(cmd.as_std_mut());
+    let out = cmd.output().await.unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     let (naive, keyed) = text.split_once("== client: with").unwrap();
@@ -246,5 +247,29 @@ async fn no_node_outlives_a_scenario_killed_with_sigkill() {
         .spawn()
         .unwrap();
     let left = children_left_after_sigkill(scenario, 1).await;
+    assert!(left.is_empty(), "nodes still running: {left:?}");
+}
+
+/// Not a test of its own: run by the test below, in a process of its own,
+/// it starts a node and waits to be killed.
+#[tokio::test]
+#[ignore = "run by a_node_started_by_a_test_dies_with_the_test_process"]
+async fn start_a_node_and_wait() {
+    let (_node, _addr) = node(&data("helper"), &[]).await;
+    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+}
+
+/// A test process that is killed (by a timeout, say) runs no destructor:
+/// the kernel must stop the nodes it started.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_node_started_by_a_test_dies_with_the_test_process() {
+    let helper = Command::new(std::env::current_exe().unwrap())
+        .args(["start_a_node_and_wait", "--exact", "--ignored"])
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let left = children_left_after_sigkill(helper, 1).await;
     assert!(left.is_empty(), "nodes still running: {left:?}");
 }

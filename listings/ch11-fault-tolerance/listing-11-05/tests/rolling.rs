@@ -4,10 +4,11 @@
 
 #[test]
 fn drain_and_retry_elsewhere_together_lose_no_request() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolling-restart"))
-        .arg(format!("--replica-bin={}", env!("CARGO_BIN_EXE_replica")))
-        .output()
-        .unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rolling-restart"));
+    cmd.arg(format!("--replica-bin={}", env!("CARGO_BIN_EXE_replica")));
+    // A test process that is killed takes the rolling restart with it.
+    listing_11_05::child::die_with_parent(&mut cmd);
+    let out = cmd.output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     let failed: Vec<&str> = text.lines().filter(|l| l.starts_with("failed:")).collect();

@@ -2,6 +2,10 @@
 //! with `kill -9`, one paused with SIGSTOP, one drained with SIGTERM, one
 //! slow; and tower's balancer beside the book's.
 
+// `sibling` is not needed: the tests name their programs with `env!`.
+#[allow(dead_code)]
+mod child;
+
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,15 +24,16 @@ struct Replica {
 
 impl Replica {
     async fn start(id: u32, args: &[&str]) -> Replica {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_balance-replica"))
-            .arg("--id")
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_balance-replica"));
+        cmd.arg("--id")
             .arg(id.to_string())
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the replica binary starts");
+            .kill_on_drop(true);
+        // And killed by the kernel if the test process dies.
+        child::die_with_parent(cmd.as_std_mut());
+        let mut child = cmd.spawn().expect("the replica binary starts");
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut line = String::new();
         let mut stdout = BufReader::new(stdout);
@@ -167,4 +172,92 @@ async fn at_the_axum_edge_tower_errors_become_502() {
     }
     let failed = app.oneshot(request()).await.unwrap();
     assert_eq!(failed.status(), 502);
+}
+
+/// The processes whose parent is `parent`, from `/proc/PID/stat`.
+fn children_of(parent: u32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // After the parenthesised name: the state, then the parent's pid.
+            let ppid = stat
+                .rsplit_once(") ")
+                .and_then(|(_, r)| r.split(' ').nth(1));
+            ppid == Some(parent.to_string().as_str())
+        })
+        .collect()
+}
+
+/// True once the process is gone or a zombie waiting for its parent.
+fn is_gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+/// Kills `program` with SIGKILL once it has started `at_least` children,
+/// and returns those still running 3 s later (killing them, so that a
+/// failing test leaves nothing behind).
+async fn children_left_after_sigkill(
+    mut program: tokio::process::Child,
+    at_least: usize,
+) -> Vec<i32> {
+    let pid = program.id().expect("the program runs");
+    let mut children = Vec::new();
+    for _ in 0..500 {
+        children = children_of(pid);
+        if children.len() >= at_least {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        children.len() >= at_least,
+        "the program started {children:?} within 10 s, not {at_least} children"
+    );
+    program.kill().await.expect("SIGKILL"); // it runs no code of its own
+    for _ in 0..150 {
+        if children.iter().all(|&c| is_gone(c)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let left: Vec<i32> = children.into_iter().filter(|&c| !is_gone(c)).collect();
+    for &c in &left {
+        // SAFETY: kill(2) only sends a signal; these were our program's
+        // children, now orphans that nobody else owns.
+        unsafe { libc::kill(c, libc::SIGKILL) };
+    }
+    left
+}
+
+/// Not a test of its own: run by the test below, in a process of its own,
+/// it starts three replicas and waits to be killed.
+#[tokio::test]
+#[ignore = "run by a_replica_started_by_a_test_dies_with_the_test_process"]
+async fn start_three_replicas_and_wait() {
+    let _replicas = three([&[], &[], &[]]).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+}
+
+/// A test process that is killed (by a timeout, say) runs no destructor:
+/// the kernel must stop the replicas it started.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_replica_started_by_a_test_dies_with_the_test_process() {
+    let helper = Command::new(std::env::current_exe().unwrap())
+        .args(["start_three_replicas_and_wait", "--exact", "--ignored"])
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let left = children_left_after_sigkill(helper, 3).await;
+    assert!(left.is_empty(), "replicas still running: {left:?}");
 }
