@@ -2,8 +2,9 @@
 //!
 //! Every task is a function below; each prints the commands it runs before it
 //! runs them, so that a failure says where it happened. The xtask itself
-//! depends only on clap, anyhow, serde_json and three tiny crates (walkdir,
-//! shlex, percent-encoding; one more crate between them): everything
+//! depends only on clap, anyhow, serde and serde_json (the benchmarks'
+//! results are typed) and three tiny crates (walkdir, shlex,
+//! percent-encoding; one more crate between them): everything
 //! heavy (the browser tests, the static server with its file watcher, live
 //! reload and compression) lives in the `book-web` crate, which is built
 //! together with the listings so that no dependency is compiled twice.

@@ -25,10 +25,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::Smoke;
-use super::measure::{first_line, machine};
+use super::measure::{Machine, first_line, machine};
 use crate::cmd;
 use crate::results::{
     self, Cell, Figure, Labels, LineChart, Page, Table, label, labelf, spread, spread_text, value,
@@ -249,35 +250,96 @@ fn measure(root: &Path, exe: &Path, smoke: bool, profile: &str) -> Result<Value>
     let load_before = loadavg();
     cmd::run(&mut c)?;
     let load_after = loadavg();
-    let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(&raw).with_context(|| format!("reading {}", raw.display()))?,
-    )?;
-    let mut machine = machine(root)?;
-    if let Some(m) = machine.as_object_mut() {
+    let text =
+        std::fs::read_to_string(&raw).with_context(|| format!("reading {}", raw.display()))?;
+    let report: Report = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not the report {BINARY} writes", raw.display()))?;
+    let results = Results {
         // Chapter 9's tools; nothing here uses them.
-        m.remove("go");
-        m.remove("wrk");
-    }
-    Ok(json!({
-        "machine": machine,
-        "profile": profile,
-        "settings": {
-            "command": format!(
+        machine: machine(root)?.without_go_and_wrk(),
+        profile: profile.to_string(),
+        settings: Settings {
+            command: format!(
                 "{BINARY} --listen ADDR {} --connections {CONNECTIONS}{}",
-                if smoke { "--via faultproxy=ADDR" } else { "--via faultproxy=ADDR --via haproxy=ADDR" },
+                if smoke {
+                    "--via faultproxy=ADDR"
+                } else {
+                    "--via faultproxy=ADDR --via haproxy=ADDR"
+                },
                 if smoke { " --smoke" } else { "" }
             ),
-            "rate": report["rate"],
-            "seconds": report["seconds"],
-            "rounds": report["rounds"],
-            "connections": CONNECTIONS,
-            "pinning": "none",
-            "haproxy": haproxy,
-            "load_before": load_before,
-            "load_after": load_after,
+            rate: report.rate,
+            seconds: report.seconds,
+            rounds: report.rounds,
+            connections: CONNECTIONS,
+            pinning: "none".into(),
+            haproxy,
+            load_before,
+            load_after,
         },
-        "results": report,
-    }))
+        results: report,
+    };
+    Ok(serde_json::to_value(&results)?)
+}
+
+/// `proxy-overhead`'s report, field for field as the listing's `Report`
+/// and `Target` write it (listing-10-02/src/bin/proxy-overhead.rs): a
+/// field added, renamed or dropped on either side fails the smoke run.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    rate: u32,
+    seconds: f64,
+    rounds: u32,
+    connections: usize,
+    /// `direct` first, then the proxies in the order given.
+    targets: Vec<Target>,
+}
+
+/// One path's numbers, one entry per round.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Target {
+    name: String,
+    addr: SocketAddr,
+    p50_us: Vec<u64>,
+    p99_us: Vec<u64>,
+    p999_us: Vec<u64>,
+    rps: Vec<f64>,
+    errors: Vec<usize>,
+}
+
+/// bench/ch10-proxy.json: the report with the machine and the settings.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Results {
+    machine: Machine,
+    profile: String,
+    settings: Settings,
+    results: Report,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    /// The command that ran, with its addresses as `ADDR`.
+    command: String,
+    rate: u32,
+    seconds: f64,
+    rounds: u32,
+    connections: u32,
+    pinning: String,
+    /// HAProxy's version; none in the smoke run.
+    haproxy: Option<String>,
+    /// `/proc/loadavg`'s three numbers before and after the run.
+    load_before: String,
+    load_after: String,
+}
+
+impl Results {
+    fn read(results: &Value) -> Result<Results> {
+        Results::deserialize(results).context("the results are not what the proxy page reads")
+    }
 }
 
 /// One path's numbers, one per round: p50, p99, p99.9 (µs), requests/s.
@@ -333,25 +395,21 @@ impl Versus {
 }
 
 impl Overhead {
-    fn from_report(report: &Value) -> Result<Overhead> {
-        let paths = report["targets"]
-            .as_array()
-            .context("the report has no targets")?;
-        let series = |name: &str| -> Result<Option<Series>> {
-            let Some(p) = paths.iter().find(|p| p["name"] == name) else {
-                return Ok(None);
-            };
-            Ok(Some(Series([
-                results::numbers(&p["p50_us"])?,
-                results::numbers(&p["p99_us"])?,
-                results::numbers(&p["p999_us"])?,
-                results::numbers(&p["rps"])?,
-            ])))
+    fn from_report(report: &Report) -> Result<Overhead> {
+        let series = |name: &str| -> Option<Series> {
+            let p = report.targets.iter().find(|p| p.name == name)?;
+            let us = |v: &[u64]| v.iter().map(|&x| x as f64).collect();
+            Some(Series([
+                us(&p.p50_us),
+                us(&p.p99_us),
+                us(&p.p999_us),
+                p.rps.clone(),
+            ]))
         };
         Ok(Overhead {
-            direct: series("direct")?.context("the report has no direct path")?,
-            faultproxy: series("faultproxy")?.context("the report has no faultproxy path")?,
-            haproxy: series("haproxy")?,
+            direct: series("direct").context("the report has no direct path")?,
+            faultproxy: series("faultproxy").context("the report has no faultproxy path")?,
+            haproxy: series("haproxy"),
         })
     }
 
@@ -435,18 +493,20 @@ const LABELS: Labels = &[
     ("faultproxy_short", "fault proxy", "故障代理"),
 ];
 
-fn n(v: &Value) -> String {
-    match v.as_f64() {
-        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
-        Some(x) => x.to_string(),
-        None => "?".into(),
+/// A setting as the page writes it: `3`, `0.5`.
+fn n(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        x.to_string()
     }
 }
 
 /// The chapter's table and figure, in terms of [`LABELS`].
 fn page(results: &Value) -> Result<Page> {
-    let o = Overhead::from_report(&results["results"])?;
-    let s = &results["settings"];
+    let typed = Results::read(results)?;
+    let o = Overhead::from_report(&typed.results)?;
+    let s = &typed.settings;
     let cells = |values: &[Vec<f64>], decimals: usize| -> Vec<Cell> {
         values
             .iter()
@@ -495,7 +555,7 @@ fn page(results: &Value) -> Result<Page> {
                     &[
                         String::new(),
                         results::num(median(&v.p50_margin_us), 0),
-                        n(&json!(P50_MARGIN_GOAL_US)),
+                        n(P50_MARGIN_GOAL_US),
                     ],
                 ),
             ]),
@@ -508,7 +568,7 @@ fn page(results: &Value) -> Result<Page> {
                     &[
                         String::new(),
                         results::num(median(&v.rps_ratio), 2),
-                        n(&json!(RPS_RATIO_GOAL)),
+                        n(RPS_RATIO_GOAL),
                     ],
                 ),
             ]),
@@ -517,30 +577,24 @@ fn page(results: &Value) -> Result<Page> {
     let load = labelf(
         "load_text",
         &[
-            n(&s["rate"]),
-            n(&s["seconds"]),
-            n(&s["connections"]),
-            n(&s["seconds"]),
-            n(&s["rounds"]),
+            n(f64::from(s.rate)),
+            n(s.seconds),
+            n(f64::from(s.connections)),
+            n(s.seconds),
+            n(f64::from(s.rounds)),
         ],
     );
     let mut machine = results::machine_rows(results, load);
     machine.push(vec![
         label("haproxy"),
-        match s["haproxy"].as_str() {
-            Some(version) => labelf("haproxy_text", &[version.to_string()]),
+        match &s.haproxy {
+            Some(version) => labelf("haproxy_text", std::slice::from_ref(version)),
             None => label("no_haproxy"),
         },
     ]);
     machine.push(vec![
         label("loadavg"),
-        labelf(
-            "then",
-            &[
-                s["load_before"].as_str().unwrap_or("?").to_string(),
-                s["load_after"].as_str().unwrap_or("?").to_string(),
-            ],
-        ),
+        labelf("then", &[s.load_before.clone(), s.load_after.clone()]),
     ]);
     let mut series = vec![(label("direct_short"), o.direct.medians(3))];
     if let Some(h) = &o.haproxy {
@@ -553,7 +607,7 @@ fn page(results: &Value) -> Result<Page> {
         tables: vec![
             Table {
                 header: vec![
-                    labelf("rounds", &[n(&s["rounds"])]),
+                    labelf("rounds", &[n(f64::from(s.rounds))]),
                     label("p50"),
                     label("p99"),
                     label("p999"),
@@ -568,7 +622,7 @@ fn page(results: &Value) -> Result<Page> {
         ],
         figures: vec![Figure::Lines(LineChart {
             name: "ch10-proxy-latency".into(),
-            title: labelf("latency_title", &[n(&s["rate"])]),
+            title: labelf("latency_title", &[n(f64::from(s.rate))]),
             x: vec![value("p50"), value("p99"), value("p99.9")],
             y_axis: label("latency_axis"),
             unit: "µs",
@@ -581,7 +635,7 @@ fn page(results: &Value) -> Result<Page> {
 
 /// The table, for the terminal.
 fn print_summary(results: &Value) -> Result<()> {
-    let o = Overhead::from_report(&results["results"])?;
+    let o = Overhead::from_report(&Results::read(results)?.results)?;
     let t = |v: &[f64], d: usize| spread_text(spread(v), d);
     println!(
         "\n{:<12} {:>18} {:>18} {:>18} {:>24}",
@@ -630,6 +684,7 @@ fn print_summary(results: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn path(name: &str, p50: u64, rps: f64) -> Value {
         json!({"name": name, "addr": "127.0.0.1:1",
@@ -647,7 +702,8 @@ mod tests {
         json!({
             "machine": {"cpu": "Test CPU", "cpus": 2, "os": "Linux", "rustc": "rustc 1.0"},
             "profile": "release",
-            "settings": {"rate": 2000, "seconds": 5.0, "rounds": 3, "connections": 32,
+            "settings": {"command": "proxy-overhead", "pinning": "none",
+                         "rate": 2000, "seconds": 5.0, "rounds": 3, "connections": 32,
                          "haproxy": if haproxy { json!("HAProxy 2.6.12") } else { Value::Null },
                          "load_before": "0.10 0.20 0.30", "load_after": "1.00 0.50 0.40"},
             "results": {"rate": 2000, "seconds": 5.0, "rounds": 3, "connections": 32,
@@ -658,7 +714,7 @@ mod tests {
     #[test]
     fn overhead_and_verdicts() {
         let r = results([100, 150, 165], [10_000.0, 8_000.0, 7_600.0], true);
-        let o = Overhead::from_report(&r["results"]).unwrap();
+        let o = Overhead::from_report(&Results::read(&r).unwrap().results).unwrap();
         assert_eq!(
             o.faultproxy.added(&o.direct).unwrap()[0],
             [65.0, 65.0, 65.0]
@@ -669,17 +725,53 @@ mod tests {
         assert!((median(&v.rps_ratio) - 0.95).abs() < 1e-9);
         assert_eq!(v.verdicts(), (true, true));
         let r = results([100, 150, 180], [10_000.0, 8_000.0, 7_000.0], true);
-        let o = Overhead::from_report(&r["results"]).unwrap();
+        let o = Overhead::from_report(&Results::read(&r).unwrap().results).unwrap();
         assert_eq!(o.versus().unwrap().unwrap().verdicts(), (false, false));
         // The smoke run has no HAProxy, hence no verdict.
         let r = results([100, 0, 180], [10_000.0, 0.0, 7_000.0], false);
         assert!(
-            Overhead::from_report(&r["results"])
+            Overhead::from_report(&Results::read(&r).unwrap().results)
                 .unwrap()
                 .versus()
                 .unwrap()
                 .is_none()
         );
+    }
+
+    /// The page reads the report as the listing's `Report` writes it: a
+    /// field it does not know (renamed or added on one side only) is an
+    /// error, not a number silently left out.
+    #[test]
+    fn a_report_the_page_does_not_know_is_refused() {
+        let good = results([100, 150, 165], [10_000.0, 8_000.0, 7_600.0], true);
+        assert!(page(&good).is_ok());
+        let mut added = good.clone();
+        added["results"]["targets"][0]["p95_us"] = json!([1, 2, 3]);
+        assert!(page(&added).is_err(), "an unknown field was accepted");
+        let mut renamed = good.clone();
+        let rps = renamed["results"]["targets"][1]["rps"].take();
+        renamed["results"]["targets"][1]["requests_per_second"] = rps;
+        renamed["results"]["targets"][1]
+            .as_object_mut()
+            .unwrap()
+            .remove("rps");
+        assert!(page(&renamed).is_err(), "a renamed field was accepted");
+        let mut extra = good;
+        extra["settings"]["threads"] = json!(4);
+        assert!(page(&extra).is_err(), "an unknown setting was accepted");
+    }
+
+    /// The committed results file, a real run of `proxy-overhead`, is read
+    /// by the same types: the listing's output and the page agree.
+    #[test]
+    fn the_committed_results_are_read_whole() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let text = std::fs::read_to_string(root.join(CHAPTER.results)).unwrap();
+        let typed: Results = serde_json::from_str(&text).unwrap();
+        assert_eq!(typed.results.targets[0].name, "direct");
+        // Nothing is lost on the way back: the file is what the types hold.
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_value(&typed).unwrap(), value);
     }
 
     #[test]

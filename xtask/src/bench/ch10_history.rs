@@ -94,11 +94,7 @@ fn record(root: &Path, scenario: &Path, node: &Path, smoke: bool, profile: &str)
             .with_context(|| format!("parsing {}", path.display()))?;
         histories.insert(core.to_string(), Value::Array(events));
     }
-    let mut machine = machine(root)?;
-    if let Some(m) = machine.as_object_mut() {
-        m.remove("go");
-        m.remove("wrk");
-    }
+    let machine = machine(root)?.without_go_and_wrk();
     Ok(json!({ "machine": machine, "profile": profile, "histories": histories }))
 }
 

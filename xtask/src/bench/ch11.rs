@@ -13,10 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
-use serde_json::{Value, json};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::Smoke;
-use super::measure::machine;
+use super::measure::{Machine, machine};
 use crate::cmd;
 use crate::listings::Build;
 use crate::results::{self, Figure, Labels, LineChart, Page, Table, label, labelf, value};
@@ -86,8 +88,9 @@ fn exe(build: &Build, binary: &str) -> Result<PathBuf> {
         .with_context(|| format!("the workspace build made no {PACKAGE}/{binary}"))
 }
 
-/// Runs `exe` with `args` and `--json FILE`, and reads the file.
-fn report(exe: &Path, args: &[&str], raw: &Path) -> Result<Value> {
+/// Runs `exe` with `args` and `--json FILE`, and reads the file as the
+/// report that program writes.
+fn report<T: DeserializeOwned>(exe: &Path, args: &[&str], raw: &Path) -> Result<T> {
     let _ = std::fs::remove_file(raw);
     let mut c = Command::new(exe);
     c.args(args).arg("--json").arg(raw);
@@ -95,7 +98,13 @@ fn report(exe: &Path, args: &[&str], raw: &Path) -> Result<Value> {
     serde_json::from_str(
         &std::fs::read_to_string(raw).with_context(|| format!("reading {}", raw.display()))?,
     )
-    .with_context(|| format!("parsing {}", raw.display()))
+    .with_context(|| {
+        format!(
+            "{} is not the report {} writes",
+            raw.display(),
+            exe.display()
+        )
+    })
 }
 
 fn measure(
@@ -111,37 +120,117 @@ fn measure(
     });
     std::fs::create_dir_all(&dir)?;
     let overload_args: &[&str] = if smoke { &["--smoke"] } else { &[] };
-    let overload = report(overload, overload_args, &dir.join("ch11-overload.raw.json"))?;
-    let breaker = report(breaker, &[], &dir.join("ch11-breaker.raw.json"))?;
-    let mut machine = machine(root)?;
-    if let Some(m) = machine.as_object_mut() {
-        // Chapter 9's tools; nothing here uses them.
-        m.remove("go");
-        m.remove("wrk");
-    }
-    let results = json!({
-        "machine": machine,
-        "profile": profile,
-        "settings": {
-            "commands": [
-                format!("{OVERLOAD}{}", if smoke { " --smoke" } else { "" }),
-                BREAKER,
-            ],
-            "slots": overload["slots"],
-            "service_ms": overload["service_ms"],
-            "capacity_per_s": overload["capacity_per_s"],
-            "seconds_per_load": overload["seconds_per_load"],
-            "timeout_ms": overload["timeout_ms"],
-            "pinning": "none",
-        },
-        "results": {
-            "overload": overload,
-            "breaker": breaker,
-        },
-    });
+    let overload: Overload = report(overload, overload_args, &dir.join("ch11-overload.raw.json"))?;
+    let breaker: Breaker = report(breaker, &[], &dir.join("ch11-breaker.raw.json"))?;
     // What the page cannot read is not stored.
-    Runs::from_report(&results["results"]["overload"])?;
-    Ok(results)
+    Runs::from_report(&overload)?;
+    let results = Results {
+        // Chapter 9's tools; nothing here uses them.
+        machine: machine(root)?.without_go_and_wrk(),
+        profile: profile.to_string(),
+        settings: Settings {
+            commands: vec![
+                format!("{OVERLOAD}{}", if smoke { " --smoke" } else { "" }),
+                BREAKER.to_string(),
+            ],
+            slots: overload.slots,
+            service_ms: overload.service_ms,
+            capacity_per_s: overload.capacity_per_s,
+            seconds_per_load: overload.seconds_per_load,
+            timeout_ms: overload.timeout_ms,
+            pinning: "none".into(),
+        },
+        results: Reports { overload, breaker },
+    };
+    Ok(serde_json::to_value(&results)?)
+}
+
+/// `overload-bench`'s report, field for field as it writes it
+/// (listing-11-04/src/bin/overload-bench.rs: its `Run`s, with the
+/// settings around them): a field added, renamed or dropped on either side
+/// fails the smoke run.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Overload {
+    slots: usize,
+    service_ms: u64,
+    capacity_per_s: f64,
+    seconds_per_load: f64,
+    timeout_ms: u64,
+    runs: Vec<OverloadRun>,
+}
+
+/// One (variant, load) run, as `overload-bench`'s `Run`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverloadRun {
+    variant: String,
+    load: f64,
+    offered_per_s: f64,
+    sent: usize,
+    ok: usize,
+    goodput_per_s: f64,
+    /// None when nothing was answered.
+    p50_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    refused: usize,
+    timeouts: usize,
+    errors: usize,
+}
+
+/// `breaker-demo`'s report, field for field as it writes it
+/// (listing-11-04/src/bin/breaker-demo.rs).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Breaker {
+    timeout_ms: f64,
+    consecutive_failures: u32,
+    cool_down_ms: f64,
+    /// A call to the hung backend before the breaker opened (mean).
+    slow_failure_ms: f64,
+    /// From the hang to the breaker open.
+    time_to_open_ms: f64,
+    /// A call refused by the open breaker (mean).
+    fast_failure_ms: f64,
+    /// From the restart to the first successful call.
+    time_to_recover_ms: f64,
+}
+
+/// bench/ch11-overload.json: both reports with the machine and the
+/// settings.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Results {
+    machine: Machine,
+    profile: String,
+    settings: Settings,
+    results: Reports,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    /// The commands that ran.
+    commands: Vec<String>,
+    slots: usize,
+    service_ms: u64,
+    capacity_per_s: f64,
+    seconds_per_load: f64,
+    timeout_ms: u64,
+    pinning: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reports {
+    overload: Overload,
+    breaker: Breaker,
+}
+
+impl Results {
+    fn read(results: &Value) -> Result<Results> {
+        Results::deserialize(results).context("the results are not what the overload page reads")
+    }
 }
 
 /// One (variant, load) run of `overload-bench`.
@@ -152,9 +241,9 @@ struct Run {
     goodput: f64,
     p50_ms: f64,
     p99_ms: f64,
-    refused: u64,
-    timeouts: u64,
-    errors: u64,
+    refused: usize,
+    timeouts: usize,
+    errors: usize,
 }
 
 /// The runs per variant, in the order of [`VARIANTS`], each by rising load.
@@ -162,30 +251,23 @@ struct Run {
 struct Runs([Vec<Run>; 2]);
 
 impl Runs {
-    fn from_report(report: &Value) -> Result<Runs> {
-        let runs = report["runs"]
-            .as_array()
-            .with_context(|| format!("no runs in {report}"))?;
+    fn from_report(report: &Overload) -> Result<Runs> {
         let mut out: [Vec<Run>; 2] = [Vec::new(), Vec::new()];
-        for r in runs {
-            let number = |key: &str| r[key].as_f64().with_context(|| format!("no {key} in {r}"));
-            let count = |key: &str| r[key].as_u64().with_context(|| format!("no {key} in {r}"));
-            // No answer at all: no latency, shown as "–".
-            let ms = |key: &str| r[key].as_f64().unwrap_or(f64::NAN);
-            let variant = r["variant"].as_str().unwrap_or("");
+        for r in &report.runs {
             let i = VARIANTS
                 .iter()
-                .position(|v| *v == variant)
-                .with_context(|| format!("unknown variant {variant:?}"))?;
+                .position(|v| *v == r.variant)
+                .with_context(|| format!("unknown variant {:?}", r.variant))?;
             out[i].push(Run {
-                load: number("load")?,
-                offered: number("offered_per_s")?,
-                goodput: number("goodput_per_s")?,
-                p50_ms: ms("p50_ms"),
-                p99_ms: ms("p99_ms"),
-                refused: count("refused")?,
-                timeouts: count("timeouts")?,
-                errors: count("errors")?,
+                load: r.load,
+                offered: r.offered_per_s,
+                goodput: r.goodput_per_s,
+                // No answer at all: no latency, shown as "–".
+                p50_ms: r.p50_ms.unwrap_or(f64::NAN),
+                p99_ms: r.p99_ms.unwrap_or(f64::NAN),
+                refused: r.refused,
+                timeouts: r.timeouts,
+                errors: r.errors,
             });
         }
         for v in &mut out {
@@ -275,24 +357,25 @@ const LABELS: Labels = &[
 ];
 
 /// A setting as written: `4`, `0.3`.
-fn n(v: &Value) -> String {
-    match v.as_f64() {
-        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
-        Some(x) => x.to_string(),
-        None => "?".into(),
+fn n(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        x.to_string()
     }
 }
 
 /// A load factor as the binary prints it: `0.5`, `1`, `2`.
 fn factor(load: f64) -> String {
-    n(&json!(load))
+    n(load)
 }
 
 /// The chapter's tables and figure, in terms of [`LABELS`].
 fn page(results: &Value) -> Result<Page> {
-    let runs = Runs::from_report(&results["results"]["overload"])?;
-    let s = &results["settings"];
-    let b = &results["results"]["breaker"];
+    let typed = Results::read(results)?;
+    let runs = Runs::from_report(&typed.results.overload)?;
+    let s = &typed.settings;
+    let b = &typed.results.breaker;
     let any_errors = runs.0.iter().flatten().any(|r| r.errors > 0);
 
     let mut header = vec![
@@ -328,31 +411,26 @@ fn page(results: &Value) -> Result<Page> {
         }
     }
 
-    let ms = |key: &str| -> Result<f64> {
-        b[key]
-            .as_f64()
-            .with_context(|| format!("no {key} in the breaker's report"))
-    };
-    let fast_us = ms("fast_failure_ms")? * 1000.0;
+    let fast_us = b.fast_failure_ms * 1000.0;
     let breaker_rows = vec![
         vec![
             label("breaker_settings"),
             labelf(
                 "breaker_settings_text",
                 &[
-                    n(&b["consecutive_failures"]),
-                    n(&b["cool_down_ms"]),
-                    n(&b["timeout_ms"]),
+                    n(f64::from(b.consecutive_failures)),
+                    n(b.cool_down_ms),
+                    n(b.timeout_ms),
                 ],
             ),
         ],
         vec![
             label("slow_failure"),
-            labelf("ms", &[results::num(ms("slow_failure_ms")?, 0)]),
+            labelf("ms", &[results::num(b.slow_failure_ms, 0)]),
         ],
         vec![
             label("time_to_open"),
-            labelf("ms", &[results::num(ms("time_to_open_ms")?, 0)]),
+            labelf("ms", &[results::num(b.time_to_open_ms, 0)]),
         ],
         vec![
             label("fast_failure"),
@@ -363,18 +441,18 @@ fn page(results: &Value) -> Result<Page> {
         ],
         vec![
             label("time_to_recover"),
-            labelf("ms", &[results::num(ms("time_to_recover_ms")?, 0)]),
+            labelf("ms", &[results::num(b.time_to_recover_ms, 0)]),
         ],
     ];
 
     let load = labelf(
         "load_text",
         &[
-            n(&s["seconds_per_load"]),
-            n(&s["slots"]),
-            n(&s["service_ms"]),
-            n(&s["capacity_per_s"]),
-            n(&s["timeout_ms"]),
+            n(s.seconds_per_load),
+            n(s.slots as f64),
+            n(s.service_ms as f64),
+            n(s.capacity_per_s),
+            n(s.timeout_ms as f64),
         ],
     );
     Ok(Page {
@@ -393,7 +471,7 @@ fn page(results: &Value) -> Result<Page> {
         ],
         figures: vec![Figure::Lines(LineChart {
             name: "ch11-overload-goodput".into(),
-            title: labelf("goodput_title", &[n(&s["capacity_per_s"])]),
+            title: labelf("goodput_title", &[n(s.capacity_per_s)]),
             x: runs.0[0]
                 .iter()
                 .map(|r| labelf("offered_x", &[results::num(r.offered, 0), factor(r.load)]))
@@ -413,7 +491,8 @@ fn page(results: &Value) -> Result<Page> {
 
 /// The table, for the terminal.
 fn print_summary(results: &Value) -> Result<()> {
-    let runs = Runs::from_report(&results["results"]["overload"])?;
+    let typed = Results::read(results)?;
+    let runs = Runs::from_report(&typed.results.overload)?;
     println!(
         "\n{:<12} {:>5} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6}",
         "variant",
@@ -441,14 +520,13 @@ fn print_summary(results: &Value) -> Result<()> {
             );
         }
     }
-    let b = &results["results"]["breaker"];
-    let ms = |key: &str| b[key].as_f64().unwrap_or(f64::NAN);
+    let b = &typed.results.breaker;
     println!(
         "breaker: slow failure {:.0} ms, open after {:.0} ms, fast failure {:.2} µs, recovered after {:.0} ms",
-        ms("slow_failure_ms"),
-        ms("time_to_open_ms"),
-        ms("fast_failure_ms") * 1000.0,
-        ms("time_to_recover_ms")
+        b.slow_failure_ms,
+        b.time_to_open_ms,
+        b.fast_failure_ms * 1000.0,
+        b.time_to_recover_ms
     );
     Ok(())
 }
@@ -456,6 +534,7 @@ fn print_summary(results: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn run(variant: &str, load: f64, goodput: f64, p50: Option<f64>, refused: u64) -> Value {
         json!({
@@ -470,10 +549,12 @@ mod tests {
         json!({
             "machine": {"cpu": "Test CPU", "cpus": 2, "os": "Linux", "rustc": "rustc 1.0"},
             "profile": "release",
-            "settings": {"slots": 4, "service_ms": 20, "capacity_per_s": 200.0,
+            "settings": {"commands": ["overload-bench", "breaker-demo"], "pinning": "none",
+                         "slots": 4, "service_ms": 20, "capacity_per_s": 200.0,
                          "seconds_per_load": 4.0, "timeout_ms": 1000},
             "results": {
-                "overload": {"runs": [
+                "overload": {"slots": 4, "service_ms": 20, "capacity_per_s": 200.0,
+                             "seconds_per_load": 4.0, "timeout_ms": 1000, "runs": [
                     // Out of order: the page sorts by load.
                     run("unprotected", 2.0, 50.0, None, 0),
                     run("unprotected", 0.5, 100.0, Some(22.5), 0),
@@ -533,6 +614,38 @@ mod tests {
         results::assert_no_english(&zh, LABELS);
         results::assert_chinese_units(&zh);
         results::assert_chinese_units(svg);
+    }
+
+    /// The page reads the reports as `overload-bench` and `breaker-demo`
+    /// write them: a field it does not know is an error, not a number
+    /// silently left out.
+    #[test]
+    fn a_report_the_page_does_not_know_is_refused() {
+        assert!(page(&results()).is_ok());
+        let mut added = results();
+        added["results"]["overload"]["runs"][0]["p999_ms"] = json!(3.0);
+        assert!(
+            page(&added).is_err(),
+            "an unknown field in a run was accepted"
+        );
+        let mut breaker = results();
+        breaker["results"]["breaker"]["half_open_ms"] = json!(1.0);
+        assert!(
+            page(&breaker).is_err(),
+            "an unknown breaker figure was accepted"
+        );
+    }
+
+    /// The committed results file, a real run of both binaries, is read by
+    /// the same types, and nothing in it is left out.
+    #[test]
+    fn the_committed_results_are_read_whole() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let text = std::fs::read_to_string(root.join(CHAPTER.results)).unwrap();
+        let typed: Results = serde_json::from_str(&text).unwrap();
+        assert_eq!(typed.results.overload.runs.len(), 6);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_value(&typed).unwrap(), value);
     }
 
     #[test]

@@ -124,12 +124,7 @@ fn measure(root: &Path, exe: &Path, smoke: bool, profile: &str) -> Result<Value>
         &std::fs::read_to_string(&raw).with_context(|| format!("reading {}", raw.display()))?,
     )
     .with_context(|| format!("parsing {}", raw.display()))?;
-    let mut machine = machine(root)?;
-    if let Some(m) = machine.as_object_mut() {
-        // Chapter 9's tools; nothing here uses them.
-        m.remove("go");
-        m.remove("wrk");
-    }
+    let machine = machine(root)?.without_go_and_wrk();
     let results = json!({
         "machine": machine,
         "profile": profile,

@@ -8,14 +8,46 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::parse;
 use crate::cmd;
 
-/// The machine a results file was measured on: CPU, cores, OS, and the
-/// versions of rustc, Go and wrk.
-pub fn machine(root: &Path) -> Result<Value> {
+/// The machine a results file was measured on, as every results file
+/// stores it (`machine`): CPU, cores, OS, rustc, and the versions of the
+/// tools that chapter 9 uses.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Machine {
+    pub cpu: String,
+    pub cpus: usize,
+    pub os: String,
+    pub rustc: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_current: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oha: Option<String>,
+}
+
+impl Machine {
+    /// Without chapter 9's tools: what Part II's results files store.
+    pub fn without_go_and_wrk(self) -> Machine {
+        Machine {
+            go: None,
+            wrk: None,
+            ..self
+        }
+    }
+}
+
+/// The machine this runs on: CPU, cores, OS, and the versions of rustc,
+/// Go and wrk.
+pub fn machine(root: &Path) -> Result<Machine> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()
@@ -28,19 +60,25 @@ pub fn machine(root: &Path) -> Result<Value> {
         .find_map(|l| l.strip_prefix("PRETTY_NAME="))
         .map(|v| v.trim_matches('"').to_string())
         .unwrap_or_else(|| "unknown".into());
-    Ok(json!({
-        "cpu": cpu,
-        "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-        "os": os,
-        "rustc": first_line(Command::new("rustc").arg("-V").current_dir(root)),
-        "go": first_line(Command::new("go").arg("version")),
+    Ok(Machine {
+        cpu,
+        cpus: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        os,
+        rustc: first_line(Command::new("rustc").arg("-V").current_dir(root)),
+        go: Some(first_line(Command::new("go").arg("version"))),
+        go_current: None,
         // "wrk 4.1.0 [epoll] Copyright ...": the version, not the notice.
-        "wrk": first_line(Command::new("wrk").arg("-v"))
-            .split(" Copyright")
-            .next()
-            .unwrap_or("")
-            .to_string(),
-    }))
+        wrk: Some(
+            first_line(Command::new("wrk").arg("-v"))
+                .split(" Copyright")
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        ),
+        oha: None,
+    })
 }
 
 /// (server CPU, client CPU) when the machine has two CPUs or more.

@@ -293,10 +293,10 @@ fn measure(
 ) -> Result<Value> {
     let mut machine = machine(root)?;
     if let Some(go) = tools.gos.get("go-current") {
-        machine["go_current"] = json!(first_line(Command::new(go).arg("version")));
+        machine.go_current = Some(first_line(Command::new(go).arg("version")));
     }
     if let Some(oha) = &tools.oha {
-        machine["oha"] = json!(first_line(Command::new(oha).arg("--version")));
+        machine.oha = Some(first_line(Command::new(oha).arg("--version")));
     }
     let http = http_bench(root, servers, budget)?;
     let fixed = match &tools.oha {
