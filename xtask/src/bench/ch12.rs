@@ -14,10 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::Smoke;
-use super::measure::{first_line, machine};
+use super::measure::{Machine, first_line, machine};
 use crate::cmd;
 use crate::results::{
     self, Bar, BarChart, Cell, Figure, Labels, Page, Table, label, labelf, value,
@@ -120,29 +121,100 @@ fn measure(root: &Path, exe: &Path, smoke: bool, profile: &str) -> Result<Value>
     }
     c.arg("--json").arg(&raw);
     cmd::run(&mut c)?;
-    let report: Value = serde_json::from_str(
+    let report: Report = serde_json::from_str(
         &std::fs::read_to_string(&raw).with_context(|| format!("reading {}", raw.display()))?,
     )
-    .with_context(|| format!("parsing {}", raw.display()))?;
-    let machine = machine(root)?.without_go_and_wrk();
-    let results = json!({
-        "machine": machine,
-        "profile": profile,
-        "settings": {
-            "command": format!("{EXPERIMENT}{}", if smoke { " --smoke" } else { "" }),
-            "rate_per_s": report["rate_per_s"],
-            "work_ms": report["work_ms"],
-            "slow_ms": report["slow_ms"],
-            "phase_seconds": report["phase_seconds"],
-            "rounds": report["rounds"],
-            "nginx": nginx,
-            "pinning": "none",
-        },
-        "results": report,
-    });
+    .with_context(|| format!("{} is not the report {EXPERIMENT} writes", raw.display()))?;
     // What the page cannot read is not stored.
-    Runs::from_report(&results["results"])?;
-    Ok(results)
+    Runs::from_report(&report)?;
+    let results = Results {
+        // Chapter 9's tools; nothing here uses them.
+        machine: machine(root)?.without_go_and_wrk(),
+        profile: profile.to_string(),
+        settings: Settings {
+            command: format!("{EXPERIMENT}{}", if smoke { " --smoke" } else { "" }),
+            rate_per_s: report.rate_per_s,
+            work_ms: report.work_ms,
+            slow_ms: report.slow_ms,
+            phase_seconds: report.phase_seconds,
+            rounds: report.rounds,
+            nginx,
+            pinning: "none".into(),
+        },
+        results: report,
+    };
+    Ok(serde_json::to_value(&results)?)
+}
+
+/// `lb-experiment`'s report, field for field as it writes it
+/// (listing-12-02/src/bin/lb-experiment.rs, whose report is built with
+/// `json!`: its keys are mirrored here): a field added, renamed or dropped
+/// on either side fails the smoke run.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    rate_per_s: f64,
+    work_ms: u64,
+    slow_ms: u64,
+    phase_seconds: f64,
+    phases: Vec<String>,
+    rounds: usize,
+    /// One per balancer, its rounds combined.
+    runs: Vec<BalancerRun>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BalancerRun {
+    balancer: String,
+    phases: Vec<PhaseReport>,
+}
+
+/// One balancer in one phase: the sums of its rounds' requests and errors,
+/// the medians of their latencies (none when nothing was answered) and of
+/// each replica's share.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhaseReport {
+    phase: String,
+    requests: u64,
+    errors: u64,
+    p50_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    p999_ms: Option<f64>,
+    /// Each round's p99.
+    p99_ms_rounds: Vec<f64>,
+    share: [f64; 3],
+}
+
+/// bench/ch12-balance.json: the report with the machine and the settings.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Results {
+    machine: Machine,
+    profile: String,
+    settings: Settings,
+    results: Report,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    command: String,
+    rate_per_s: f64,
+    work_ms: u64,
+    slow_ms: u64,
+    phase_seconds: f64,
+    rounds: usize,
+    /// nginx's version (`nginx/1.22.1`).
+    nginx: String,
+    pinning: String,
+}
+
+impl Results {
+    fn read(results: &Value) -> Result<Results> {
+        Results::deserialize(results).context("the results are not what the balance page reads")
+    }
 }
 
 /// One balancer's figures in one phase.
@@ -163,55 +235,39 @@ struct Phase {
 struct Runs(Vec<Vec<Phase>>);
 
 impl Runs {
-    fn from_report(report: &Value) -> Result<Runs> {
-        let phases: Vec<&str> = report["phases"]
-            .as_array()
-            .with_context(|| format!("no phases in {report}"))?
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+    fn from_report(report: &Report) -> Result<Runs> {
         ensure!(
-            phases == PHASES,
-            "expected the phases {PHASES:?}, got {phases:?}"
+            report.phases == PHASES,
+            "expected the phases {PHASES:?}, got {:?}",
+            report.phases
         );
-        let runs = report["runs"]
-            .as_array()
-            .with_context(|| format!("no runs in {report}"))?;
-        let names: Vec<&str> = runs
-            .iter()
-            .map(|r| r["balancer"].as_str().unwrap_or(""))
-            .collect();
+        let names: Vec<&str> = report.runs.iter().map(|r| r.balancer.as_str()).collect();
         ensure!(
             names == BALANCERS,
             "expected the balancers {BALANCERS:?}, got {names:?}"
         );
         let mut out = Vec::new();
-        for r in runs {
-            let ps = r["phases"]
-                .as_array()
-                .with_context(|| format!("no phases in {r}"))?;
-            let mut run = Vec::new();
-            for (p, name) in ps.iter().zip(PHASES) {
-                ensure!(p["phase"] == name, "expected phase {name} in {p}");
-                let count = |key: &str| p[key].as_u64().with_context(|| format!("no {key} in {p}"));
-                // No answer at all: no latency, shown as "–".
-                let ms = |key: &str| p[key].as_f64().unwrap_or(f64::NAN);
-                let share = results::numbers(&p["share"])?;
-                ensure!(share.len() == 3, "expected three shares in {p}");
-                run.push(Phase {
-                    requests: count("requests")?,
-                    errors: count("errors")?,
-                    p50_ms: ms("p50_ms"),
-                    p99_ms: ms("p99_ms"),
-                    p999_ms: ms("p999_ms"),
-                    share: [share[0], share[1], share[2]],
-                });
-            }
+        for r in &report.runs {
+            let phases: Vec<&str> = r.phases.iter().map(|p| p.phase.as_str()).collect();
             ensure!(
-                run.len() == PHASES.len(),
-                "expected {} phases in {r}",
-                PHASES.len()
+                phases == PHASES,
+                "expected the phases {PHASES:?} for {}, got {phases:?}",
+                r.balancer
             );
+            // No answer at all: no latency, shown as "–".
+            let ms = |x: Option<f64>| x.unwrap_or(f64::NAN);
+            let run = r
+                .phases
+                .iter()
+                .map(|p| Phase {
+                    requests: p.requests,
+                    errors: p.errors,
+                    p50_ms: ms(p.p50_ms),
+                    p99_ms: ms(p.p99_ms),
+                    p999_ms: ms(p.p999_ms),
+                    share: p.share,
+                })
+                .collect();
             out.push(run);
         }
         Ok(Runs(out))
@@ -321,11 +377,11 @@ const LABELS: Labels = &[
 ];
 
 /// A setting as written: `200`, `0.75`.
-fn n(v: &Value) -> String {
-    match v.as_f64() {
-        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
-        Some(x) => x.to_string(),
-        None => "?".into(),
+fn n(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        x.to_string()
     }
 }
 
@@ -340,9 +396,10 @@ fn phase_label(phase: &'static str, slow_ms: &str) -> Cell {
 
 /// The chapter's tables and figure, in terms of [`LABELS`].
 fn page(results: &Value) -> Result<Page> {
-    let runs = Runs::from_report(&results["results"])?;
-    let s = &results["settings"];
-    let slow_ms = n(&s["slow_ms"]);
+    let typed = Results::read(results)?;
+    let runs = Runs::from_report(&typed.results)?;
+    let s = &typed.settings;
+    let slow_ms = n(s.slow_ms as f64);
 
     let header = vec![
         label("balancer"),
@@ -376,9 +433,9 @@ fn page(results: &Value) -> Result<Page> {
     }
 
     let (healthy, slow, p2c_met) = runs.p2c_target();
-    let slow_added = s["slow_ms"].as_f64().unwrap_or(f64::NAN);
+    let slow_added = s.slow_ms as f64;
     let (rr_slow, rr_met) = runs.round_robin_expectation(slow_added);
-    let factor = n(&json!(P2C_P99_FACTOR));
+    let factor = n(P2C_P99_FACTOR);
     let mut targets = vec![
         vec![
             labelf("target_p2c", std::slice::from_ref(&factor)),
@@ -413,13 +470,12 @@ fn page(results: &Value) -> Result<Page> {
     let load = labelf(
         "load_text",
         &[
-            n(&s["rate_per_s"]),
-            n(&s["phase_seconds"]),
-            n(&s["work_ms"]),
+            n(s.rate_per_s),
+            n(s.phase_seconds),
+            n(s.work_ms as f64),
             slow_ms.clone(),
-            s["nginx"].as_str().unwrap_or("nginx").to_string(),
-            // Results from before rounds existed had one.
-            s["rounds"].as_u64().unwrap_or(1).to_string(),
+            s.nginx.clone(),
+            s.rounds.to_string(),
         ],
     );
 
@@ -460,7 +516,8 @@ fn page(results: &Value) -> Result<Page> {
 
 /// The table and the targets, for the terminal.
 fn print_summary(results: &Value) -> Result<()> {
-    let runs = Runs::from_report(&results["results"])?;
+    let typed = Results::read(results)?;
+    let runs = Runs::from_report(&typed.results)?;
     println!(
         "\n{:<18} {:<10} {:>8} {:>8} {:>8} {:>8} {:>7}  share r1/r2/r3",
         "balancer", "phase", "requests", "p50 ms", "p99 ms", "p99.9 ms", "errors"
@@ -510,12 +567,13 @@ fn print_summary(results: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn phase(name: &str, p99: Option<f64>, errors: u64, share: [f64; 3]) -> Value {
         json!({
             "phase": name, "requests": 1000, "errors": errors,
             "p50_ms": p99.map(|p| p / 4.0), "p99_ms": p99, "p999_ms": p99.map(|p| p * 1.5),
-            "share": share,
+            "p99_ms_rounds": p99.into_iter().collect::<Vec<_>>(), "share": share,
         })
     }
 
@@ -540,11 +598,31 @@ mod tests {
         json!({
             "machine": {"cpu": "Test CPU", "cpus": 2, "os": "Linux", "rustc": "rustc 1.0"},
             "profile": "release",
-            "settings": {"rate_per_s": 200.0, "work_ms": 2, "slow_ms": 20,
+            "settings": {"command": "lb-experiment", "pinning": "none", "rounds": 1,
+                         "rate_per_s": 200.0, "work_ms": 2, "slow_ms": 20,
                          "phase_seconds": 5.0, "nginx": "nginx/1.22.1"},
             "results": {"rate_per_s": 200.0, "work_ms": 2, "slow_ms": 20, "phase_seconds": 5.0,
-                        "phases": PHASES, "runs": runs},
+                        "rounds": 1, "phases": PHASES, "runs": runs},
         })
+    }
+
+    /// The page reads the report as `lb-experiment` writes it: a field it
+    /// does not know is an error, not a number silently left out.
+    #[test]
+    fn a_report_the_page_does_not_know_is_refused() {
+        assert!(page(&results()).is_ok());
+        let mut added = results();
+        added["results"]["runs"][0]["phases"][1]["p90_ms"] = json!(3.0);
+        assert!(
+            page(&added).is_err(),
+            "an unknown field in a phase was accepted"
+        );
+        let mut top = results();
+        top["results"]["seed"] = json!(7);
+        assert!(
+            page(&top).is_err(),
+            "an unknown field in the report was accepted"
+        );
     }
 
     #[test]
@@ -606,6 +684,18 @@ mod tests {
         results::assert_chinese_units(svg);
     }
 
+    /// The committed results file, a real run of `lb-experiment`, is read
+    /// by the same types, and nothing in it is left out.
+    #[test]
+    fn the_committed_results_are_read_whole() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let text = std::fs::read_to_string(root.join(CHAPTER.results)).unwrap();
+        let typed: Results = serde_json::from_str(&text).unwrap();
+        assert_eq!(typed.results.runs.len(), BALANCERS.len());
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_value(&typed).unwrap(), value);
+    }
+
     #[test]
     fn a_missing_balancer_or_phase_is_an_error() {
         let mut r = results();
@@ -623,10 +713,10 @@ mod tests {
     fn p2c_beyond_its_limit_is_not_met() {
         let mut r = results();
         r["results"]["runs"][3]["phases"][1]["p99_ms"] = json!(10.6);
-        let runs = Runs::from_report(&r["results"]).unwrap();
+        let runs = Runs::from_report(&Results::read(&r).unwrap().results).unwrap();
         assert!(!runs.p2c_target().2);
         r["results"]["runs"][3]["phases"][1]["p99_ms"] = json!(null);
-        let runs = Runs::from_report(&r["results"]).unwrap();
+        let runs = Runs::from_report(&Results::read(&r).unwrap().results).unwrap();
         assert!(!runs.p2c_target().2);
     }
 }

@@ -2,8 +2,7 @@
 //! measurement's rounds, per-round comparisons, targets and how numbers
 //! are written.
 
-use anyhow::{Context, Result, ensure};
-use serde_json::Value;
+use anyhow::{Result, ensure};
 
 use super::{Cell, label};
 
@@ -30,15 +29,6 @@ pub fn spread(values: &[f64]) -> Option<Spread> {
         min: v[0],
         max: v[n - 1],
     })
-}
-
-/// The numbers of a JSON array (e.g. one per round).
-pub fn numbers(v: &Value) -> Result<Vec<f64>> {
-    v.as_array()
-        .with_context(|| format!("not an array: {v}"))?
-        .iter()
-        .map(|x| x.as_f64().with_context(|| format!("not a number: {x}")))
-        .collect()
 }
 
 /// `f(a[i], b[i])` for each pair: per-round comparisons, since the two
