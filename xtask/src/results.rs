@@ -27,7 +27,7 @@ use serde_json::Value;
 pub use bar::{Bar, BarChart};
 pub use line::LineChart;
 pub use stats::{Spread, met, num, paired, spread, spread_text, verdict};
-pub use timeline::{Timeline, timeline_ops};
+pub use timeline::{Event, Operation, Timeline, timeline_ops};
 
 /// The editions, in the order of the labels' texts.
 pub const LANGS: [&str; 2] = ["en", "zh-CN"];

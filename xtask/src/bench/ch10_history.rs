@@ -6,16 +6,18 @@
 //! timeline. The histories are stored in bench/ch10-history.json, so that
 //! the figures are rendered, and checked, like every measured page.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::Smoke;
-use super::measure::machine;
+use super::measure::{Machine, machine};
 use crate::cmd;
-use crate::results::{self, Figure, Labels, Page, Timeline, label, labelf};
+use crate::results::{self, Event, Figure, Labels, Operation, Page, Timeline, label, labelf};
 
 const PACKAGE: &str = "listing-10-03";
 const SCENARIO: &str = "counter-scenario";
@@ -82,20 +84,46 @@ fn record(root: &Path, scenario: &Path, node: &Path, smoke: bool, profile: &str)
     let mut c = Command::new(scenario);
     c.arg("--data").arg(&data).arg("--node-bin").arg(node);
     cmd::run(&mut c)?;
-    let mut histories = serde_json::Map::new();
+    let mut histories = BTreeMap::new();
     for core in CORES {
         let path = data.join(core).join("history.jsonl");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        let events: Vec<Value> = text
+        let events: Vec<Event> = text
             .lines()
             .map(serde_json::from_str)
             .collect::<Result<_, _>>()
-            .with_context(|| format!("parsing {}", path.display()))?;
-        histories.insert(core.to_string(), Value::Array(events));
+            .with_context(|| {
+                format!(
+                    "{} is not a history as Listing 10-3 writes it",
+                    path.display()
+                )
+            })?;
+        histories.insert(core.to_string(), events);
     }
-    let machine = machine(root)?.without_go_and_wrk();
-    Ok(json!({ "machine": machine, "profile": profile, "histories": histories }))
+    let results = Results {
+        machine: machine(root)?.without_go_and_wrk(),
+        profile: profile.to_string(),
+        histories,
+    };
+    Ok(serde_json::to_value(&results)?)
+}
+
+/// bench/ch10-history.json: each core's history, event for event, with
+/// the machine.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Results {
+    machine: Machine,
+    profile: String,
+    /// Core (`naive`, `gcounter`) → its history.
+    histories: BTreeMap<String, Vec<Event>>,
+}
+
+impl Results {
+    fn read(results: &Value) -> Result<Results> {
+        Results::deserialize(results).context("the results are not what the history page reads")
+    }
 }
 
 const LABELS: Labels = &[
@@ -121,25 +149,31 @@ const LABELS: Labels = &[
 ];
 
 /// `+1` for an increment, `nK: V` for a read of V at node K.
-fn text(invoke: &Value, end: Option<&Value>) -> String {
-    match invoke["f"].as_str() {
-        Some("add") => "+1".into(),
-        Some("read") => match end.and_then(|e| e["value"].as_u64()) {
-            Some(v) => format!("n{}: {v}", invoke["node"].as_u64().unwrap_or(0)),
-            None => format!("n{}", invoke["node"].as_u64().unwrap_or(0)),
+fn text(invoke: &Event, end: Option<&Event>) -> String {
+    let node = invoke.node.unwrap_or(0);
+    match invoke.f {
+        Operation::Add => "+1".into(),
+        Operation::Read => match end.and_then(|e| e.value.as_u64()) {
+            Some(v) => format!("n{node}: {v}"),
+            None => format!("n{node}"),
         },
-        Some(f) => f.to_string(),
-        None => "?".into(),
+        // Not the counter's: named as the history names it.
+        other => serde_json::to_value(other)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
     }
 }
 
 fn page(results: &Value) -> Result<Page> {
+    let typed = Results::read(results)?;
     let mut figures = Vec::new();
     for core in CORES {
-        let events = results["histories"][core]
-            .as_array()
+        let events = typed
+            .histories
+            .get(core)
             .with_context(|| format!("no {core} history in the results"))?;
-        let (processes, ops) = results::timeline_ops(events, text)?;
+        let (processes, ops) = results::timeline_ops(events, text);
         figures.push(Figure::Timeline(Timeline {
             name: format!("ch10-history-{core}"),
             title: label(if core == "naive" {
@@ -167,8 +201,9 @@ fn page(results: &Value) -> Result<Page> {
 }
 
 fn print_summary(results: &Value) -> Result<()> {
+    let typed = Results::read(results)?;
     for core in CORES {
-        let events = results["histories"][core].as_array().map_or(0, Vec::len);
+        let events = typed.histories.get(core).map_or(0, Vec::len);
         println!("{core}: {events} events");
     }
     Ok(())
@@ -177,6 +212,38 @@ fn print_summary(results: &Value) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn committed() -> (String, Value) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let text = std::fs::read_to_string(root.join(CHAPTER.results)).unwrap();
+        let value = serde_json::from_str(&text).unwrap();
+        (text, value)
+    }
+
+    /// The page reads the events as Listing 10-3's `history::Event`
+    /// writes them: a field it does not know, or an event type or
+    /// operation that is not one of the history's, is an error.
+    /// The committed histories, a real run of the scenario, are read by
+    /// the same types, and nothing in them is left out.
+    #[test]
+    fn the_committed_results_are_read_whole() {
+        let (text, value) = committed();
+        let typed: Results = serde_json::from_str(&text).unwrap();
+        assert_eq!(typed.histories.len(), CORES.len());
+        assert_eq!(serde_json::to_value(&typed).unwrap(), value);
+    }
+
+    #[test]
+    fn a_history_the_page_does_not_know_is_refused() {
+        let (_, good) = committed();
+        assert!(page(&good).is_ok());
+        let mut added = good.clone();
+        added["histories"]["naive"][0]["latency"] = serde_json::json!(3);
+        assert!(page(&added).is_err(), "an unknown field was accepted");
+        let mut kind = good.clone();
+        kind["histories"]["naive"][0]["type"] = serde_json::json!("done");
+        assert!(page(&kind).is_err(), "an unknown event type was accepted");
+    }
 
     /// The committed histories, rendered: the Chinese figures write their
     /// units in Chinese.

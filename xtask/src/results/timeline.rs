@@ -2,7 +2,8 @@
 //! "Histories") paired into operations, one row per client process, each
 //! bar filled by its outcome; drawn as plain SVG.
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::svg::{decimals, svg_start};
@@ -53,25 +54,67 @@ pub struct TimelineOp {
     pub text: String,
 }
 
+/// One line of a history, field for field as the book's histories write
+/// it (Listing 10-3's `history::Event`, whose copy Listing 11-3 carries):
+/// a field added, renamed or dropped on either side is an error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// The client that acted; it does one operation at a time.
+    pub process: u32,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub f: Operation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The argument on `invoke`, the result on `ok`.
+    #[serde(default)]
+    pub value: Value,
+    /// The node that served it, when the client knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<u32>,
+    /// Nanoseconds since the history began, from a monotonic clock.
+    pub time: u64,
+}
+
+/// An event's `type`: the history's `Type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventType {
+    Invoke,
+    Ok,
+    Fail,
+    Info,
+}
+
+/// An event's `f`: the history's `F`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    Read,
+    Write,
+    Cas,
+    Add,
+    Transfer,
+}
+
 /// Pairs each `invoke` event of a history with the next event of the same
 /// process; `text` names an operation from its invocation and completion.
 /// Returns the processes in order of first appearance, and the operations
 /// with `row` indexing into them. An operation never completed ends at the
 /// history's last event.
 pub fn timeline_ops(
-    events: &[Value],
-    text: impl Fn(&Value, Option<&Value>) -> String,
-) -> Result<(Vec<u64>, Vec<TimelineOp>)> {
-    let ms = |e: &Value| e["time"].as_f64().map(|ns| ns / 1e6);
-    let last = events.iter().filter_map(ms).fold(0.0, f64::max);
+    events: &[Event],
+    text: impl Fn(&Event, Option<&Event>) -> String,
+) -> (Vec<u64>, Vec<TimelineOp>) {
+    let ms = |e: &Event| e.time as f64 / 1e6;
+    let last = events.iter().map(ms).fold(0.0, f64::max);
     let mut processes: Vec<u64> = Vec::new();
     let mut open: Vec<(u64, usize)> = Vec::new();
     let mut ops = Vec::new();
     for (rank, e) in events.iter().enumerate() {
-        let process = e["process"]
-            .as_u64()
-            .context("an event without a process")?;
-        let time = ms(e).context("an event without a time")?;
+        let process = u64::from(e.process);
+        let time = ms(e);
         let row = match processes.iter().position(|p| *p == process) {
             Some(i) => i,
             None => {
@@ -79,7 +122,7 @@ pub fn timeline_ops(
                 processes.len() - 1
             }
         };
-        if e["type"] == "invoke" {
+        if e.kind == EventType::Invoke {
             open.retain(|(p, _)| *p != process);
             open.push((process, ops.len()));
             ops.push((
@@ -92,7 +135,7 @@ pub fn timeline_ops(
                     outcome: Outcome::Unknown,
                     text: String::new(),
                 },
-                e.clone(),
+                e,
                 None,
             ));
         } else if let Some(i) = open.iter().position(|(p, _)| *p == process) {
@@ -100,22 +143,22 @@ pub fn timeline_ops(
             let (op, _, end) = &mut ops[at];
             op.end = time;
             op.last = rank;
-            op.outcome = match e["type"].as_str() {
-                Some("ok") => Outcome::Ok,
-                Some("fail") => Outcome::Fail,
-                _ => Outcome::Unknown,
+            op.outcome = match e.kind {
+                EventType::Ok => Outcome::Ok,
+                EventType::Fail => Outcome::Fail,
+                EventType::Invoke | EventType::Info => Outcome::Unknown,
             };
-            *end = Some(e.clone());
+            *end = Some(e);
         }
     }
     let ops = ops
         .into_iter()
         .map(|(mut op, invoke, end)| {
-            op.text = text(&invoke, end.as_ref());
+            op.text = text(invoke, end);
             op
         })
         .collect();
-    Ok((processes, ops))
+    (processes, ops)
 }
 
 /// The timeline as plain SVG: a label column, a row per process, a bar per
@@ -284,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_history_pairs_into_timeline_operations() {
-        let events: Vec<Value> = [
+        let events: Vec<Event> = [
             r#"{"process":1,"type":"invoke","f":"add","value":1,"time":1000000}"#,
             r#"{"process":2,"type":"invoke","f":"read","time":2000000}"#,
             r#"{"process":1,"type":"info","f":"add","value":1,"time":3000000}"#,
@@ -296,12 +339,11 @@ mod tests {
         .collect();
         let (processes, ops) = timeline_ops(&events, |i, e| {
             format!(
-                "{}{}",
-                i["f"].as_str().unwrap(),
-                e.map_or(String::new(), |e| e["value"].to_string())
+                "{:?}{}",
+                i.f,
+                e.map_or(String::new(), |e| e.value.to_string())
             )
-        })
-        .unwrap();
+        });
         assert_eq!(processes, [1, 2]);
         let summary: Vec<_> = ops
             .iter()
@@ -310,10 +352,10 @@ mod tests {
         assert_eq!(
             summary,
             [
-                (0, 0, 2, Outcome::Unknown, "add1"),
-                (1, 1, 3, Outcome::Ok, "read7"),
+                (0, 0, 2, Outcome::Unknown, "Add1"),
+                (1, 1, 3, Outcome::Ok, "Read7"),
                 // Never completed: unknown, to the end of the history.
-                (0, 4, 4, Outcome::Unknown, "add"),
+                (0, 4, 4, Outcome::Unknown, "Add"),
             ]
         );
         assert_eq!((ops[1].start, ops[1].end), (2.0, 4.0));
