@@ -136,8 +136,12 @@ impl Run {
                         },
                     )
                 }
-                // The request was refused before it was applied.
-                Ok(_) => (Type::Fail, "refused"),
+                // Refused before it was applied: the node said no (4xx), or
+                // shed it unstarted (503 with Retry-After, Chapter 10).
+                Ok(r) if r.status().is_client_error() || shed(&r) => (Type::Fail, "refused"),
+                // Any other answer (a 504: the handler overran) came after
+                // the transfer may have been applied.
+                Ok(_) => (Type::Info, "answered, outcome unknown"),
                 Err(e) if e.is_connect() => (Type::Fail, "could not connect"),
                 // Sent, and no answer: it may or may not have happened.
                 Err(_) => (Type::Info, "no reply"),
@@ -157,6 +161,12 @@ impl Run {
         Ok(())
     }
     // ANCHOR_END: client
+}
+
+/// A 503 that says when to come back: shed before the handler ran.
+fn shed(r: &reqwest::Response) -> bool {
+    r.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE
+        && r.headers().contains_key(reqwest::header::RETRY_AFTER)
 }
 
 async fn run(node_bin: &Path, data: &Path, keyed: bool) -> anyhow::Result<()> {
