@@ -22,7 +22,7 @@ mod svg;
 mod timeline;
 
 use anyhow::{Context, Result, bail, ensure};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 pub use bar::{Bar, BarChart};
 pub use line::LineChart;
@@ -128,24 +128,53 @@ pub struct Page {
 /// The build profile of the suite's smoke runs.
 pub const SMOKE_PROFILE: &str = "debug (smoke run: not a measurement)";
 
-/// The machine table's rows from `results["machine"]` and
-/// `results["profile"]`, plus a description of the load.
-pub fn machine_rows(results: &Value, load: Cell) -> Vec<Vec<Cell>> {
-    let m = &results["machine"];
-    let s = |v: &Value| v.as_str().unwrap_or("unknown").to_string();
+/// The machine a results file was measured on, as every results file
+/// stores it (`machine`): CPU, cores, OS, rustc, and the versions of the
+/// tools that chapter 9 uses.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Machine {
+    pub cpu: String,
+    pub cpus: usize,
+    pub os: String,
+    pub rustc: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_current: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oha: Option<String>,
+}
+
+impl Machine {
+    /// Without chapter 9's tools: what Part II's results files store.
+    pub fn without_go_and_wrk(self) -> Machine {
+        Machine {
+            go: None,
+            wrk: None,
+            ..self
+        }
+    }
+}
+
+/// The machine table's rows from a results file's `machine` and
+/// `profile`, plus a description of the load.
+pub fn machine_rows(machine: &Machine, profile: &str, load: Cell) -> Vec<Vec<Cell>> {
     vec![
         vec![
             label("cpu"),
-            labelf("cpus", &[s(&m["cpu"]), m["cpus"].to_string()]),
+            labelf("cpus", &[machine.cpu.clone(), machine.cpus.to_string()]),
         ],
-        vec![label("os"), value(s(&m["os"]))],
-        vec![label("rust"), value(s(&m["rustc"]))],
+        vec![label("os"), value(machine.os.clone())],
+        vec![label("rust"), value(machine.rustc.clone())],
         vec![
             label("build"),
-            match results["profile"].as_str() {
-                Some("release") => label("release"),
-                Some(SMOKE_PROFILE) => label("debug_smoke"),
-                _ => value(s(&results["profile"])),
+            match profile {
+                "release" => label("release"),
+                SMOKE_PROFILE => label("debug_smoke"),
+                _ => value(profile),
             },
         ],
         vec![label("load"), load],

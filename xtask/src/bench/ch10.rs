@@ -29,10 +29,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Smoke;
-use super::measure::{Machine, first_line, machine};
+use super::measure::{first_line, machine};
 use crate::cmd;
 use crate::results::{
-    self, Cell, Figure, Labels, LineChart, Page, Table, label, labelf, spread, spread_text, value,
+    self, Cell, Figure, Labels, LineChart, Machine, Page, Table, label, labelf, spread,
+    spread_text, value,
 };
 
 const PACKAGE: &str = "listing-10-02";
@@ -584,7 +585,7 @@ fn page(results: &Value) -> Result<Page> {
             n(f64::from(s.rounds)),
         ],
     );
-    let mut machine = results::machine_rows(results, load);
+    let mut machine = results::machine_rows(&typed.machine, &typed.profile, load);
     machine.push(vec![
         label("haproxy"),
         match &s.haproxy {

@@ -15,9 +15,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Smoke;
-use super::measure::{Machine, machine};
+use super::measure::machine;
 use crate::cmd;
-use crate::results::{self, Event, Figure, Labels, Operation, Page, Timeline, label, labelf};
+use crate::results::{
+    self, Event, Figure, Labels, Machine, Operation, Page, Timeline, label, labelf,
+};
 
 const PACKAGE: &str = "listing-10-03";
 const SCENARIO: &str = "counter-scenario";

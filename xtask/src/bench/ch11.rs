@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Smoke;
-use super::measure::{Machine, machine};
+use super::measure::machine;
 use crate::cmd;
 use crate::listings::Build;
-use crate::results::{self, Figure, Labels, LineChart, Page, Table, label, labelf, value};
+use crate::results::{self, Figure, Labels, LineChart, Machine, Page, Table, label, labelf, value};
 
 const PACKAGE: &str = "listing-11-04";
 const OVERLOAD: &str = "overload-bench";
@@ -466,7 +466,7 @@ fn page(results: &Value) -> Result<Page> {
             },
             Table {
                 header: vec![label("machine"), label("value")],
-                rows: results::machine_rows(results, load),
+                rows: results::machine_rows(&typed.machine, &typed.profile, load),
             },
         ],
         figures: vec![Figure::Lines(LineChart {

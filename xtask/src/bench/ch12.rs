@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Smoke;
-use super::measure::{Machine, first_line, machine};
+use super::measure::{first_line, machine};
 use crate::cmd;
 use crate::results::{
-    self, Bar, BarChart, Cell, Figure, Labels, Page, Table, label, labelf, value,
+    self, Bar, BarChart, Cell, Figure, Labels, Machine, Page, Table, label, labelf, value,
 };
 
 const PACKAGE: &str = "listing-12-02";
@@ -502,7 +502,7 @@ fn page(results: &Value) -> Result<Page> {
             },
             Table {
                 header: vec![label("machine"), label("value")],
-                rows: results::machine_rows(results, load),
+                rows: results::machine_rows(&typed.machine, &typed.profile, load),
             },
         ],
         figures: vec![Figure::Bars(BarChart {

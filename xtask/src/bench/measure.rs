@@ -8,42 +8,11 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::parse;
 use crate::cmd;
-
-/// The machine a results file was measured on, as every results file
-/// stores it (`machine`): CPU, cores, OS, rustc, and the versions of the
-/// tools that chapter 9 uses.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Machine {
-    pub cpu: String,
-    pub cpus: usize,
-    pub os: String,
-    pub rustc: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub go: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub go_current: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wrk: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oha: Option<String>,
-}
-
-impl Machine {
-    /// Without chapter 9's tools: what Part II's results files store.
-    pub fn without_go_and_wrk(self) -> Machine {
-        Machine {
-            go: None,
-            wrk: None,
-            ..self
-        }
-    }
-}
+use crate::results::Machine;
 
 /// The machine this runs on: CPU, cores, OS, and the versions of rustc,
 /// Go and wrk.

@@ -1,13 +1,15 @@
 //! Chapter 9's page: its tables and figures from bench/results.json, in
 //! terms of the labels of [`super::labels`].
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::labels::LABELS;
 use super::{CONTENDED, COUNTERS, FIXED_SERVERS, PROFILED, SERVERS, THREADS, reference_go};
 use crate::results::{
-    self, Bar, BarChart, Cell, Figure, Page, Spread, Table, label, labelf, num, spread_text, value,
+    self, Bar, BarChart, Cell, Figure, Machine, Page, Spread, Table, label, labelf, num,
+    spread_text, value,
 };
 
 /// "go version go1.19.8 linux/amd64" → "Go 1.19".
@@ -280,7 +282,10 @@ pub(super) fn page(results: &Value) -> Result<Page> {
         ),
         pinning,
     ]);
-    let mut machine = results::machine_rows(results, load);
+    let machine_file = Machine::deserialize(&results["machine"])
+        .context("the results' machine is not what the page reads")?;
+    let profile = results["profile"].as_str().unwrap_or("unknown");
+    let mut machine = results::machine_rows(&machine_file, profile, load);
     let mut at = 3;
     for key in ["go", "go_current"] {
         if m[key].is_string() {
