@@ -1,10 +1,16 @@
-//! The parsers of each measuring tool's report: wrk, oha, criterion's
-//! bencher format, `go test -bench`, `callgrind_annotate` and `perf stat`. Text in, numbers out;
-//! no process is run here, so that each parser is tested on a stored report.
+//! The parsers of each measuring tool's report: wrk, oha (JSON), criterion
+//! (its JSON estimates), `go test -bench`, `callgrind_annotate` and `perf
+//! stat` (CSV). Text in, numbers out; no process is run here, so that each
+//! parser is tested on a stored report. JSON where the tool writes it; the
+//! others are read as text because they have no structured output: wrk
+//! prints text only, callgrind_annotate too, and `go test -json` wraps the
+//! same benchmark lines in output events (split mid-line), so the numbers
+//! would still be read from text.
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail, ensure};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Requests per second and the 50th and 99th latency percentiles (in µs)
@@ -127,25 +133,23 @@ pub fn parse_callgrind(report: &str) -> Result<(f64, f64, f64)> {
 /// Four counters (atomic, mutex, rwlock, sharded) at four thread counts.
 const COUNTER_BENCHMARKS: usize = 16;
 
-/// `test atomic/1 ... bench:      123,456 ns/iter (+/- 7,890)`
-pub fn parse_bencher(report: &str) -> Result<Value> {
-    let mut out = serde_json::Map::new();
-    for line in report.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if let ["test", name, "...", "bench:", ns, "ns/iter", ..] = words.as_slice() {
-            let ns: f64 = ns
-                .replace(',', "")
-                .parse()
-                .with_context(|| format!("bad line {line:?}"))?;
-            out.insert(name.to_string(), json!(ns));
-        }
+/// Criterion's estimates of one benchmark, `new/estimates.json` in its
+/// folder: the median time of an iteration, in ns (what criterion's own
+/// bencher format prints, rounded). Only the field read is named, so a
+/// criterion that adds statistics still parses; one without a median
+/// fails.
+pub fn parse_criterion_estimates(text: &str) -> Result<f64> {
+    #[derive(Deserialize)]
+    struct Estimates {
+        median: Estimate,
     }
-    ensure!(
-        out.len() == COUNTER_BENCHMARKS,
-        "expected {COUNTER_BENCHMARKS} Rust benchmarks, got {}:\n{report}",
-        out.len()
-    );
-    Ok(Value::Object(out))
+    #[derive(Deserialize)]
+    struct Estimate {
+        point_estimate: f64,
+    }
+    let e: Estimates = serde_json::from_str(text)
+        .with_context(|| format!("not criterion's estimates:\n{text}"))?;
+    Ok(e.median.point_estimate)
 }
 
 /// `BenchmarkCounters/atomic/1-2     1000    1234567 ns/op`
@@ -221,22 +225,28 @@ Transfer/sec:      3.84MB
     }
 
     #[test]
-    fn reads_bencher_and_go_reports() {
-        let mut bencher = String::new();
+    fn reads_go_bench_reports() {
         let mut go = String::new();
         for kind in ["atomic", "mutex", "rwlock", "sharded"] {
             for t in [1, 2, 4, 8] {
-                bencher.push_str(&format!(
-                    "test {kind}/{t} ... bench:      1,234 ns/iter (+/- 5)\n"
-                ));
                 go.push_str(&format!(
                     "BenchmarkCounters/{kind}/{t}-2   \t 100\t   2345 ns/op\n"
                 ));
             }
         }
-        assert_eq!(parse_bencher(&bencher).unwrap()["mutex/4"], 1234.0);
         assert_eq!(parse_go_bench(&go).unwrap()["rwlock/8"], 2345.0);
         assert!(parse_go_bench("PASS").is_err());
+    }
+
+    /// A real `new/estimates.json` of criterion 0.8.2 (atomic/1, from a
+    /// run of bench/counters): the median is what its bencher format prints.
+    const ESTIMATES: &str = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":454842.42263492063,"upper_bound":470651.52872023813},"point_estimate":463757.0012896826,"standard_error":4613.593535071633},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":462044.20451388886,"upper_bound":472288.57375},"point_estimate":466628.10625,"standard_error":2457.6617580032917},"median_abs_dev":{"confidence_interval":{"confidence_level":0.95,"lower_bound":236.9317535748615,"upper_bound":14714.70989207417},"point_estimate":7352.499199467047,"standard_error":3673.618130418126},"slope":{"confidence_interval":{"confidence_level":0.95,"lower_bound":462990.1592227524,"upper_bound":469732.18419788784},"point_estimate":465907.45324675326,"standard_error":1757.0902254628877},"std_dev":{"confidence_interval":{"confidence_level":0.95,"lower_bound":3837.158951406735,"upper_bound":21888.055005805287},"point_estimate":13966.273388378313,"standard_error":5698.715325712396}}"#;
+
+    #[test]
+    fn reads_criterion_estimates() {
+        assert_eq!(parse_criterion_estimates(ESTIMATES).unwrap(), 466628.10625);
+        assert!(parse_criterion_estimates(r#"{"mean":{"point_estimate":1.0}}"#).is_err());
+        assert!(parse_criterion_estimates("test atomic/1 ... bench: 1 ns/iter").is_err());
     }
 
     #[test]

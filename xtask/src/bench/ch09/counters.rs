@@ -5,20 +5,31 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
 use super::super::measure::perf_stat;
-use super::super::parse::{parse_bencher, parse_go_bench};
-use super::{Budget, CONTENDED, Tools, spread_json};
+use super::super::parse::{parse_criterion_estimates, parse_go_bench};
+use super::{Budget, CONTENDED, COUNTERS, THREADS, Tools, spread_json};
 use crate::cmd;
 
 /// Criterion (Rust) and `go test -bench` (Go, with each Go): nanoseconds
 /// per iteration of TOTAL_OPS operations, per counter kind and thread
-/// count.
+/// count. Criterion's numbers come from the estimates it writes as JSON,
+/// into a folder of this run's own (`CRITERION_HOME`).
 pub(super) fn counter_bench(root: &Path, tools: &Tools) -> Result<Value> {
-    let rust_report = match &tools.counters_exe {
-        Some(exe) => cmd::output(Command::new(exe).args([
+    let smoke = tools.counters_exe.is_some();
+    let home = root.join(if smoke {
+        "target/bench-smoke/criterion"
+    } else {
+        "target/bench/criterion"
+    });
+    // No estimates of an earlier run can be read as this one's.
+    if home.exists() {
+        std::fs::remove_dir_all(&home).with_context(|| format!("removing {}", home.display()))?;
+    }
+    match &tools.counters_exe {
+        Some(exe) => cmd::output(Command::new(exe).env("CRITERION_HOME", &home).args([
             "--bench",
             "--warm-up-time",
             "0.01",
@@ -30,26 +41,26 @@ pub(super) fn counter_bench(root: &Path, tools: &Tools) -> Result<Value> {
             // which is most of a debug-build smoke run's time.
             "--nresamples",
             "100",
-            "--output-format",
-            "bencher",
         ]))?,
-        None => cmd::output(cmd::cargo().args([
+        None => cmd::output(cmd::cargo().env("CRITERION_HOME", &home).args([
             "bench",
             "--package",
             "bench-counters",
             "--bench",
             "counters",
-            "--",
-            "--output-format",
-            "bencher",
         ]))?,
     };
-    let rust = parse_bencher(&String::from_utf8_lossy(&rust_report.stdout))?;
-    let benchtime = if tools.counters_exe.is_some() {
-        "1x"
-    } else {
-        "2s"
-    };
+    let mut rust = serde_json::Map::new();
+    for kind in COUNTERS {
+        for threads in THREADS {
+            let name = format!("{kind}/{threads}");
+            let path = home.join(&name).join("new/estimates.json");
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("criterion wrote no {}", path.display()))?;
+            rust.insert(name, json!(parse_criterion_estimates(&text)?));
+        }
+    }
+    let benchtime = if smoke { "1x" } else { "2s" };
     let mut out = json!({ "ops_per_iteration": 40_000, "rust_ns": rust });
     for (name, go) in &tools.gos {
         let go_report = cmd::output(
