@@ -42,36 +42,51 @@ pub fn parse_wrk(report: &str) -> Result<Value> {
 }
 
 /// The achieved rate and the 50th, 99th and 99.9th latency percentiles
-/// (in µs) from oha's JSON report; a run with failed requests (other than
-/// those cut off by the run's end) or non-200 answers fails.
+/// (in µs) from oha's JSON report (`--output-format json`); a run with
+/// failed requests (other than those cut off by the run's end) or non-200
+/// answers fails. Only the fields read are named: oha writes many more.
 pub fn parse_oha(report: &str) -> Result<Value> {
-    let r: Value =
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Oha {
+        summary: Summary,
+        latency_percentiles: Percentiles,
+        status_code_distribution: BTreeMap<String, u64>,
+        #[serde(default)]
+        error_distribution: Option<BTreeMap<String, u64>>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Summary {
+        requests_per_sec: f64,
+    }
+    /// In seconds.
+    #[derive(Deserialize)]
+    struct Percentiles {
+        p50: f64,
+        p99: f64,
+        #[serde(rename = "p99.9")]
+        p999: f64,
+    }
+    let r: Oha =
         serde_json::from_str(report).with_context(|| format!("not oha's JSON:\n{report}"))?;
-    let codes = r["statusCodeDistribution"]
-        .as_object()
-        .context("no status codes in oha's report")?;
+    let codes = &r.status_code_distribution;
     ensure!(
         codes.keys().all(|k| k == "200"),
         "oha saw answers other than 200: {codes:?}"
     );
-    if let Some(errors) = r["errorDistribution"].as_object() {
+    if let Some(errors) = &r.error_distribution {
         ensure!(
             errors.keys().all(|e| e.contains("deadline")),
             "oha saw failed requests: {errors:?}"
         );
     }
-    let p = &r["latencyPercentiles"];
-    let us = |key: &str| -> Result<f64> {
-        Ok(p[key]
-            .as_f64()
-            .with_context(|| format!("no {key} latency in oha's report"))?
-            * 1e6)
-    };
+    let p = &r.latency_percentiles;
     Ok(json!({
-        "requests_per_second": r["summary"]["requestsPerSec"].as_f64().context("no requestsPerSec in oha's report")?,
-        "p50_us": us("p50")?,
-        "p99_us": us("p99")?,
-        "p999_us": us("p99.9")?,
+        "requests_per_second": r.summary.requests_per_sec,
+        "p50_us": p.p50 * 1e6,
+        "p99_us": p.p99 * 1e6,
+        "p999_us": p.p999 * 1e6,
     }))
 }
 
@@ -262,6 +277,7 @@ Transfer/sec:      3.84MB
         assert!(
             parse_oha(&report.replace("aborted due to deadline", "connection refused")).is_err()
         );
+        assert!(parse_oha(&report.replace("requestsPerSec", "rps")).is_err());
     }
 
     #[test]
