@@ -77,7 +77,7 @@ pub struct Smoke<'a> {
 
 /// Every chapter with measured results, in the order of the smoke run.
 /// The first is what `cargo xtask bench` measures when no chapter is named.
-pub const CHAPTERS: [&Chapter; 5] = [
+pub const CHAPTERS: &[&Chapter] = &[
     &ch09::CHAPTER,
     &ch10::CHAPTER,
     &ch10_history::CHAPTER,
@@ -88,7 +88,8 @@ pub const CHAPTERS: [&Chapter; 5] = [
 /// The chapter called `name`.
 pub fn chapter(name: &str) -> Result<&'static Chapter> {
     CHAPTERS
-        .into_iter()
+        .iter()
+        .copied()
         .find(|c| c.name == name)
         .with_context(|| format!("no benchmark called {name:?}"))
 }
@@ -187,7 +188,7 @@ pub fn run_smoke(
     ci: bool,
 ) -> Result<()> {
     let inputs = Smoke { build, go_bins, ci };
-    smoke(root, &CHAPTERS, &inputs)
+    smoke(root, CHAPTERS, &inputs)
 }
 
 /// The smoke runs of `chapters`, in order: each stores its results in
