@@ -12,13 +12,15 @@
 //! to src/bench/results.md and its figures by [`page`].
 //!
 //! The harness is here; the HTTP runs are in [`http`], the counters in
-//! [`counters`], the page in [`page`] (its labels in [`labels`]) and the
-//! terminal's table in [`summary`].
+//! [`counters`], the results file's types in [`stored`], the page in
+//! [`page`] (its labels in [`labels`]) and the terminal's table in
+//! [`summary`].
 
 mod counters;
 mod http;
 mod labels;
 mod page;
+mod stored;
 mod summary;
 
 use std::collections::BTreeMap;
@@ -303,7 +305,7 @@ fn measure(
         Some(oha) => fixed_load(root, servers, budget, oha, &http)?,
         None => Value::Null,
     };
-    Ok(json!({
+    let results = json!({
         "profile": profile,
         "machine": machine,
         "settings": settings(budget),
@@ -321,7 +323,10 @@ fn measure(
             }
             Err(e) => return Err(e),
         },
-    }))
+    });
+    // Stored only as the page reads it: through the results file's type,
+    // which refuses a field it does not know.
+    Ok(serde_json::to_value(stored::Results::read(&results)?)?)
 }
 
 /// wrk, Go, valgrind and (for the full run) perf: installed as root on
