@@ -8,7 +8,6 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use serde_json::Value;
 
 use super::parse;
 use crate::cmd;
@@ -59,7 +58,7 @@ pub fn pinning() -> Option<(usize, usize)> {
 }
 
 /// One wrk run: one thread, `connections` connections, latency percentiles.
-pub fn wrk(url: &str, secs: u32, connections: u32) -> Result<Value> {
+pub fn wrk(url: &str, secs: u32, connections: u32) -> Result<parse::Wrk> {
     let mut c = match pinning() {
         Some((_, cpu)) => {
             let mut c = Command::new("taskset");
@@ -83,7 +82,7 @@ pub fn wrk(url: &str, secs: u32, connections: u32) -> Result<Value> {
 /// and `--latency-correction` counts each latency from when its request
 /// was due), pinned like wrk: the achieved rate and the latency
 /// percentiles in µs.
-pub fn oha(exe: &Path, url: &str, secs: u32, connections: u32, rate: f64) -> Result<Value> {
+pub fn oha(exe: &Path, url: &str, secs: u32, connections: u32, rate: f64) -> Result<parse::Oha> {
     let mut c = match pinning() {
         Some((_, cpu)) => {
             let mut c = Command::new("taskset");

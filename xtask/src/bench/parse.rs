@@ -11,11 +11,31 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail, ensure};
 use serde::Deserialize;
-use serde_json::{Value, json};
+
+/// What one wrk run measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Wrk {
+    pub requests_per_second: f64,
+    /// Requests completed.
+    pub requests: u64,
+    /// Latency percentiles, in µs.
+    pub p50_us: f64,
+    pub p99_us: f64,
+}
+
+/// What one oha run measured: the achieved rate and latency percentiles
+/// in µs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Oha {
+    pub requests_per_second: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+}
 
 /// Requests per second and the 50th and 99th latency percentiles (in µs)
 /// from wrk's report; a run with socket errors or non-2xx answers fails.
-pub fn parse_wrk(report: &str) -> Result<Value> {
+pub fn parse_wrk(report: &str) -> Result<Wrk> {
     let mut rps = None;
     let mut requests = None;
     let mut percentiles = BTreeMap::new();
@@ -33,22 +53,28 @@ pub fn parse_wrk(report: &str) -> Result<Value> {
             _ => {}
         }
     }
-    Ok(json!({
-        "requests_per_second": rps.with_context(|| format!("no Requests/sec in:\n{report}"))?,
-        "requests": requests.with_context(|| format!("no request count in:\n{report}"))?,
-        "p50_us": percentiles.get("50%").with_context(|| format!("no 50% latency in:\n{report}"))?,
-        "p99_us": percentiles.get("99%").with_context(|| format!("no 99% latency in:\n{report}"))?,
-    }))
+    let percentile = |p: &str| {
+        percentiles
+            .get(p)
+            .copied()
+            .with_context(|| format!("no {p} latency in:\n{report}"))
+    };
+    Ok(Wrk {
+        requests_per_second: rps.with_context(|| format!("no Requests/sec in:\n{report}"))?,
+        requests: requests.with_context(|| format!("no request count in:\n{report}"))?,
+        p50_us: percentile("50%")?,
+        p99_us: percentile("99%")?,
+    })
 }
 
 /// The achieved rate and the 50th, 99th and 99.9th latency percentiles
 /// (in µs) from oha's JSON report (`--output-format json`); a run with
 /// failed requests (other than those cut off by the run's end) or non-200
 /// answers fails. Only the fields read are named: oha writes many more.
-pub fn parse_oha(report: &str) -> Result<Value> {
+pub fn parse_oha(report: &str) -> Result<Oha> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
-    struct Oha {
+    struct Report {
         summary: Summary,
         latency_percentiles: Percentiles,
         status_code_distribution: BTreeMap<String, u64>,
@@ -68,7 +94,7 @@ pub fn parse_oha(report: &str) -> Result<Value> {
         #[serde(rename = "p99.9")]
         p999: f64,
     }
-    let r: Oha =
+    let r: Report =
         serde_json::from_str(report).with_context(|| format!("not oha's JSON:\n{report}"))?;
     let codes = &r.status_code_distribution;
     ensure!(
@@ -82,12 +108,12 @@ pub fn parse_oha(report: &str) -> Result<Value> {
         );
     }
     let p = &r.latency_percentiles;
-    Ok(json!({
-        "requests_per_second": r.summary.requests_per_sec,
-        "p50_us": p.p50 * 1e6,
-        "p99_us": p.p99 * 1e6,
-        "p999_us": p.p999 * 1e6,
-    }))
+    Ok(Oha {
+        requests_per_second: r.summary.requests_per_sec,
+        p50_us: p.p50 * 1e6,
+        p99_us: p.p99 * 1e6,
+        p999_us: p.p999 * 1e6,
+    })
 }
 
 fn duration_us(text: &str) -> Result<f64> {
@@ -168,8 +194,8 @@ pub fn parse_criterion_estimates(text: &str) -> Result<f64> {
 }
 
 /// `BenchmarkCounters/atomic/1-2     1000    1234567 ns/op`
-pub fn parse_go_bench(report: &str) -> Result<Value> {
-    let mut out = serde_json::Map::new();
+pub fn parse_go_bench(report: &str) -> Result<BTreeMap<String, f64>> {
+    let mut out = BTreeMap::new();
     for line in report.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         if let [name, _iterations, ns, "ns/op", ..] = words.as_slice()
@@ -177,7 +203,7 @@ pub fn parse_go_bench(report: &str) -> Result<Value> {
         {
             // Drop the -GOMAXPROCS suffix.
             let key = rest.rsplit_once('-').map(|(k, _)| k).unwrap_or(rest);
-            out.insert(key.to_string(), json!(ns.parse::<f64>()?));
+            out.insert(key.to_string(), ns.parse::<f64>()?);
         }
     }
     ensure!(
@@ -185,7 +211,7 @@ pub fn parse_go_bench(report: &str) -> Result<Value> {
         "expected {COUNTER_BENCHMARKS} Go benchmarks, got {}:\n{report}",
         out.len()
     );
-    Ok(Value::Object(out))
+    Ok(out)
 }
 
 /// Event → count from `perf stat -x,` (its report on stderr, one
@@ -229,9 +255,10 @@ Transfer/sec:      3.84MB
     #[test]
     fn reads_wrk_reports() {
         let r = parse_wrk(WRK).unwrap();
-        assert_eq!(r["requests_per_second"], 31200.5);
-        assert_eq!(r["p50_us"], 95.0);
-        assert_eq!(r["p99_us"], 1050.0);
+        assert_eq!(r.requests_per_second, 31200.5);
+        assert_eq!(r.requests, 31234);
+        assert_eq!(r.p50_us, 95.0);
+        assert_eq!(r.p99_us, 1050.0);
         let failing = WRK.replace(
             "Requests/sec",
             "  Non-2xx or 3xx responses: 7\nRequests/sec",
@@ -271,8 +298,8 @@ Transfer/sec:      3.84MB
             "statusCodeDistribution":{"200":89966},
             "errorDistribution":{"aborted due to deadline":3}}"#;
         let r = parse_oha(report).unwrap();
-        assert_eq!(r["requests_per_second"], 29973.95);
-        assert!((r["p999_us"].as_f64().unwrap() - 4958.734).abs() < 1e-6);
+        assert_eq!(r.requests_per_second, 29973.95);
+        assert!((r.p999_us - 4958.734).abs() < 1e-6);
         assert!(parse_oha(&report.replace("\"200\"", "\"503\"")).is_err());
         assert!(
             parse_oha(&report.replace("aborted due to deadline", "connection refused")).is_err()

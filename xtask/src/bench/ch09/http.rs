@@ -7,17 +7,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
-use serde_json::{Value, json};
+use anyhow::{Context, Result, ensure};
 
 use super::super::measure::{oha, peak_rss_kib, pinning, wrk};
 use super::super::parse::parse_callgrind;
-use super::{
-    Budget, FIXED_SERVERS, LOADS, PROFILED, SERVERS, Toolchain, reference_go, spread_json,
+use super::stored::{
+    FixedLoad, FixedServer, Http, HttpServer, Load, OhaRun, Profile, Stored, WrkRun, stored,
 };
+use super::{Budget, FIXED_SERVERS, LOADS, PROFILED, SERVERS, Toolchain};
 use crate::cmd;
 use crate::listings::{Program, Server};
-use crate::results;
 
 /// A server started for a measurement: pinned to the server's CPU.
 pub(super) fn start_server(root: &Path, name: &str, exe: &Path) -> Result<Server> {
@@ -50,82 +49,97 @@ pub(super) fn round_order<'a>(exes: &BTreeMap<&str, PathBuf>, round: usize) -> V
     order
 }
 
-/// `{median, min, max}` of `a[key] / b[key]` round by round (the pairs of
-/// one round ran under the same conditions); null if either did not run.
-pub(super) fn ratio(runs: &BTreeMap<&str, Vec<Value>>, a: &str, b: &str, key: &str) -> Value {
-    let (Some(x), Some(y)) = (runs.get(a), runs.get(b)) else {
-        return Value::Null;
-    };
-    let v: Vec<f64> = x
-        .iter()
-        .zip(y)
-        .filter_map(|(x, y)| Some(x[key].as_f64()? / y[key].as_f64()?))
-        .collect();
-    match results::spread(&v) {
-        Some(s) => json!({ "median": s.median, "min": s.min, "max": s.max }),
-        None => Value::Null,
-    }
+/// `{median, min, max}` of `get(a) / get(b)` round by round (the pairs
+/// of one round ran under the same conditions); none if either did not
+/// run.
+pub(super) fn ratio<T>(
+    runs: &BTreeMap<&str, Vec<T>>,
+    a: &str,
+    b: &str,
+    get: fn(&T) -> f64,
+) -> Option<Stored> {
+    let (x, y) = (runs.get(a)?, runs.get(b)?);
+    let v: Vec<f64> = x.iter().zip(y).map(|(x, y)| get(x) / get(y)).collect();
+    stored(&v)
 }
 
 pub(super) fn http_bench(
     root: &Path,
     exes: &BTreeMap<&str, PathBuf>,
     budget: &Budget,
-) -> Result<Value> {
-    let mut runs: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+) -> Result<Http> {
+    let mut runs: BTreeMap<&str, Vec<WrkRun>> = BTreeMap::new();
     for round in 0..budget.rounds {
         for name in round_order(exes, round) {
             println!("-- round {} of {}: {name}", round + 1, budget.rounds);
             let server = start_server(root, name, &exes[name])?;
             let url = format!("http://{}/", server.addr);
-            let measured = (|| -> Result<Value> {
+            let measured = (|| -> Result<WrkRun> {
                 if budget.warmup_secs > 0 {
                     wrk(&url, budget.warmup_secs, budget.connections)?;
                 }
-                let mut run = wrk(&url, budget.secs, budget.connections)?;
-                run["peak_rss_kib"] = json!(peak_rss_kib(server.pid())?);
-                Ok(run)
+                let run = wrk(&url, budget.secs, budget.connections)?;
+                Ok(WrkRun {
+                    requests_per_second: run.requests_per_second,
+                    requests: run.requests,
+                    p50_us: run.p50_us,
+                    p99_us: run.p99_us,
+                    peak_rss_kib: peak_rss_kib(server.pid())?,
+                })
             })();
             server.stop()?;
             runs.entry(name).or_default().push(measured?);
         }
-    }
-    let mut out = serde_json::Map::new();
-    for (name, listing, toolchain) in SERVERS {
-        let Some(list) = runs.get(name) else {
-            continue;
-        };
-        out.insert(
-            name.to_string(),
-            json!({
-                "program": if *toolchain == Toolchain::Rust { listing.to_string() } else { format!("{listing}/go") },
-                "binary_bytes": std::fs::metadata(&exes[name])?.len(),
-                "requests_per_second": spread_json(list, "requests_per_second"),
-                "p50_us": spread_json(list, "p50_us"),
-                "p99_us": spread_json(list, "p99_us"),
-                "peak_rss_kib": spread_json(list, "peak_rss_kib"),
-                "runs": list,
-            }),
-        );
     }
     let go = if runs.contains_key("go-current") {
         "go-current"
     } else {
         "go"
     };
-    out.insert(
-        "ratios".into(),
-        json!({
-            "axum_over_go_current_rps": ratio(&runs, "axum", "go-current", "requests_per_second"),
-            "axum_over_go_rps": ratio(&runs, "axum", "go", "requests_per_second"),
-            "axum_over_reference_go_p99": ratio(&runs, "axum", go, "p99_us"),
-            "axum_over_hyper_rps": ratio(&runs, "axum", "hyper", "requests_per_second"),
-            "axum_bare_over_hyper_rps": ratio(&runs, "axum-bare", "hyper", "requests_per_second"),
-            "axum_mimalloc_over_hyper_rps": ratio(&runs, "axum-mimalloc", "hyper", "requests_per_second"),
-            "axum_mimalloc_over_axum_rps": ratio(&runs, "axum-mimalloc", "axum", "requests_per_second"),
-        }),
-    );
-    Ok(Value::Object(out))
+    let r = |a: &str, b: &str, get: fn(&WrkRun) -> f64| ratio(&runs, a, b, get);
+    let rps = |x: &WrkRun| x.requests_per_second;
+    let ratios = [
+        ("axum_over_go_current_rps", r("axum", "go-current", rps)),
+        ("axum_over_go_rps", r("axum", "go", rps)),
+        ("axum_over_reference_go_p99", r("axum", go, |x| x.p99_us)),
+        ("axum_over_hyper_rps", r("axum", "hyper", rps)),
+        ("axum_bare_over_hyper_rps", r("axum-bare", "hyper", rps)),
+        (
+            "axum_mimalloc_over_hyper_rps",
+            r("axum-mimalloc", "hyper", rps),
+        ),
+        (
+            "axum_mimalloc_over_axum_rps",
+            r("axum-mimalloc", "axum", rps),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let mut servers = BTreeMap::new();
+    for (name, listing, toolchain) in SERVERS {
+        let Some(list) = runs.remove(name) else {
+            continue;
+        };
+        let of = |get: fn(&WrkRun) -> f64| stored(&list.iter().map(get).collect::<Vec<_>>());
+        servers.insert(
+            name.to_string(),
+            HttpServer {
+                program: if *toolchain == Toolchain::Rust {
+                    listing.to_string()
+                } else {
+                    format!("{listing}/go")
+                },
+                binary_bytes: std::fs::metadata(&exes[name])?.len(),
+                requests_per_second: of(|r| r.requests_per_second),
+                p50_us: of(|r| r.p50_us),
+                p99_us: of(|r| r.p99_us),
+                peak_rss_kib: of(|r| r.peak_rss_kib as f64),
+                runs: list,
+            },
+        );
+    }
+    Ok(Http { ratios, servers })
 }
 
 /// Latency at a fixed offered load: oha sends requests on a schedule (open
@@ -138,13 +152,16 @@ pub(super) fn fixed_load(
     exes: &BTreeMap<&str, PathBuf>,
     budget: &Budget,
     oha_exe: &Path,
-    http: &Value,
-) -> Result<Value> {
-    let base_server = reference_go(http);
-    let base = http[base_server]["requests_per_second"]["median"]
-        .as_f64()
-        .context("no saturation rate of the reference Go")?;
-    let mut runs: BTreeMap<u32, BTreeMap<&str, Vec<Value>>> = BTreeMap::new();
+    http: &Http,
+) -> Result<FixedLoad> {
+    let base_server = http.reference_go();
+    let base = http
+        .servers
+        .get(base_server)
+        .and_then(|s| s.requests_per_second)
+        .context("no saturation rate of the reference Go")?
+        .median;
+    let mut runs: BTreeMap<u32, BTreeMap<&str, Vec<OhaRun>>> = BTreeMap::new();
     for round in 0..budget.fixed_rounds {
         for load in LOADS {
             let rate = (base * f64::from(load) / 100.0).round();
@@ -159,16 +176,22 @@ pub(super) fn fixed_load(
                 );
                 let server = start_server(root, name, &exes[name])?;
                 let url = format!("http://{}/", server.addr);
-                let measured = (|| -> Result<Value> {
+                let measured = (|| -> Result<OhaRun> {
                     // One second to open the connections and warm up.
                     oha(oha_exe, &url, 1, budget.fixed_connections, rate)?;
-                    oha(
+                    let r = oha(
                         oha_exe,
                         &url,
                         budget.fixed_secs,
                         budget.fixed_connections,
                         rate,
-                    )
+                    )?;
+                    Ok(OhaRun {
+                        requests_per_second: r.requests_per_second,
+                        p50_us: r.p50_us,
+                        p99_us: r.p99_us,
+                        p999_us: r.p999_us,
+                    })
                 })();
                 server.stop()?;
                 runs.entry(load)
@@ -179,36 +202,40 @@ pub(super) fn fixed_load(
             }
         }
     }
-    let mut loads = serde_json::Map::new();
-    for (load, by_server) in &runs {
-        let mut servers = serde_json::Map::new();
-        for (name, list) in by_server {
-            servers.insert(
-                name.to_string(),
-                json!({
-                    "achieved_rps": spread_json(list, "requests_per_second"),
-                    "p50_us": spread_json(list, "p50_us"),
-                    "p99_us": spread_json(list, "p99_us"),
-                    "p999_us": spread_json(list, "p999_us"),
-                    "runs": list,
-                }),
-            );
-        }
+    let mut loads = BTreeMap::new();
+    for (load, by_server) in runs {
+        let p99 = |a: &str| ratio(&by_server, a, base_server, |r: &OhaRun| r.p99_us);
+        let (axum, mimalloc) = (p99("axum"), p99("axum-mimalloc"));
+        let servers = by_server
+            .into_iter()
+            .map(|(name, list)| {
+                let of =
+                    |get: fn(&OhaRun) -> f64| stored(&list.iter().map(get).collect::<Vec<_>>());
+                let server = FixedServer {
+                    achieved_rps: of(|r| r.requests_per_second),
+                    p50_us: of(|r| r.p50_us),
+                    p99_us: of(|r| r.p99_us),
+                    p999_us: of(|r| r.p999_us),
+                    runs: list,
+                };
+                (name.to_string(), server)
+            })
+            .collect();
         loads.insert(
             load.to_string(),
-            json!({
-                "rate": (base * f64::from(*load) / 100.0).round(),
-                "servers": servers,
-                "axum_over_reference_go_p99": ratio(by_server, "axum", base_server, "p99_us"),
-                "axum_mimalloc_over_reference_go_p99": ratio(by_server, "axum-mimalloc", base_server, "p99_us"),
-            }),
+            Load {
+                rate: (base * f64::from(load) / 100.0).round(),
+                servers,
+                axum_over_reference_go_p99: axum,
+                axum_mimalloc_over_reference_go_p99: mimalloc,
+            },
         );
     }
-    Ok(json!({
-        "reference": base_server,
-        "reference_rps": base,
-        "loads": loads,
-    }))
+    Ok(FixedLoad {
+        reference: base_server.to_string(),
+        reference_rps: base,
+        loads,
+    })
 }
 
 /// Where the time goes, counted rather than timed: each Rust server runs
@@ -221,11 +248,12 @@ pub(super) fn profile_per_request(
     root: &Path,
     servers: &BTreeMap<&str, PathBuf>,
     budget: &Budget,
-) -> Result<Value> {
-    let mut out = serde_json::Map::new();
+) -> Result<BTreeMap<String, Profile>> {
+    let mut out = BTreeMap::new();
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir)?;
     for name in PROFILED {
-        let file = root.join(format!("target/bench/callgrind.{name}.out"));
-        std::fs::create_dir_all(file.parent().unwrap())?;
+        let file = dir.join(format!("callgrind.{name}.out"));
         let _ = std::fs::remove_file(&file);
         let program = Program {
             label: name.to_string(),
@@ -250,9 +278,8 @@ pub(super) fn profile_per_request(
         )?;
         let run = wrk(&format!("http://{}/", server.addr), budget.secs.min(5), 10);
         server.stop()?;
-        let requests = run?["requests"]
-            .as_f64()
-            .context("wrk counted no requests")?;
+        let requests = run?.requests as f64;
+        ensure!(requests > 0.0, "wrk counted no requests");
         let report = cmd::output(
             Command::new("callgrind_annotate")
                 .arg("--inclusive=no")
@@ -261,13 +288,13 @@ pub(super) fn profile_per_request(
         let (total, alloc, copy) = parse_callgrind(&String::from_utf8_lossy(&report.stdout))?;
         out.insert(
             name.to_string(),
-            json!({
-                "requests": requests,
-                "instructions_per_request": total / requests,
-                "allocator_share": alloc / total,
-                "copy_share": copy / total,
-            }),
+            Profile {
+                requests,
+                instructions_per_request: total / requests,
+                allocator_share: alloc / total,
+                copy_share: copy / total,
+            },
         );
     }
-    Ok(Value::Object(out))
+    Ok(out)
 }

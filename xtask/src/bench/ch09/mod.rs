@@ -28,14 +28,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Smoke;
 use super::measure::{first_line, machine, pinning};
-use crate::results::{self, SMOKE_PROFILE};
+use crate::results::SMOKE_PROFILE;
 use crate::{cmd, tools};
 use counters::{contention, counter_bench};
 use http::{fixed_load, http_bench, profile_per_request};
+use stored::{Results, Settings};
 
 pub const CHAPTER: super::Chapter = super::Chapter {
     name: "performance",
@@ -127,15 +128,6 @@ const THREADS: [u32; 4] = [1, 2, 4, 8];
 
 /// The contended cases whose system calls [`counters::contention`] counts.
 const CONTENDED: [(&str, u64); 4] = [("mutex", 2), ("mutex", 4), ("sharded", 2), ("sharded", 4)];
-
-/// The Go every target is measured against: the current one if it ran.
-fn reference_go(http: &Value) -> &'static str {
-    if http["go-current"].is_object() {
-        "go-current"
-    } else {
-        "go"
-    }
-}
 
 /// The full benchmark: release builds, five rounds.
 fn run_full(root: &Path) -> Result<Value> {
@@ -301,32 +293,30 @@ fn measure(
         machine.oha = Some(first_line(Command::new(oha).arg("--version")));
     }
     let http = http_bench(root, servers, budget)?;
-    let fixed = match &tools.oha {
-        Some(oha) => fixed_load(root, servers, budget, oha, &http)?,
-        None => Value::Null,
+    let fixed_load = match &tools.oha {
+        Some(oha) => Some(fixed_load(root, servers, budget, oha, &http)?),
+        None => None,
     };
-    let results = json!({
-        "profile": profile,
-        "machine": machine,
-        "settings": settings(budget),
-        "http": http,
-        "fixed_load": fixed,
-        "profile_per_request": profile_per_request(root, servers, budget)?,
-        "counters": counter_bench(root, tools)?,
-        "contention": match contention(tools, budget) {
-            Ok(v) => v,
+    let results = Results {
+        profile: profile.to_string(),
+        machine,
+        settings: settings(budget),
+        http,
+        fixed_load,
+        profile_per_request: profile_per_request(root, servers, budget)?,
+        counters: counter_bench(root, tools)?,
+        contention: match contention(tools, budget) {
+            Ok(v) => Some(v),
             // The smoke run proves the harness, not the machine: a
             // container that forbids perf's tracepoints skips this part.
             Err(e) if profile == SMOKE_PROFILE => {
                 println!("NOT RUN: perf stat ({e:#})");
-                Value::Null
+                None
             }
             Err(e) => return Err(e),
         },
-    });
-    // Stored only as the page reads it: through the results file's type,
-    // which refuses a field it does not know.
-    Ok(serde_json::to_value(stored::Results::read(&results)?)?)
+    };
+    Ok(serde_json::to_value(&results)?)
 }
 
 /// wrk, Go, valgrind and (for the full run) perf: installed as root on
@@ -364,27 +354,20 @@ fn ensure_tools(smoke_may_skip: bool, need_perf: bool) -> Result<bool> {
     Ok(false)
 }
 
-fn settings(budget: &Budget) -> Value {
-    json!({
-        "rounds": budget.rounds,
-        "warmup_seconds": budget.warmup_secs,
-        "seconds": budget.secs,
-        "connections": budget.connections,
-        "wrk_threads": 1,
-        "pinning": pinning().map(|(s, c)| format!("server on CPU {s}, wrk on CPU {c}")).unwrap_or_else(|| "none (one CPU)".into()),
-        "fixed_rounds": budget.fixed_rounds,
-        "fixed_seconds": budget.fixed_secs,
-        "fixed_connections": budget.fixed_connections,
-        "contend_iterations": budget.contend_iterations,
-        "contend_repeats": budget.contend_repeats,
-    })
-}
-
-/// `{median, min, max}` of some runs' `key`.
-fn spread_json(runs: &[Value], key: &str) -> Value {
-    let v: Vec<f64> = runs.iter().filter_map(|r| r[key].as_f64()).collect();
-    match results::spread(&v) {
-        Some(s) => json!({ "median": s.median, "min": s.min, "max": s.max }),
-        None => Value::Null,
+fn settings(budget: &Budget) -> Settings {
+    Settings {
+        rounds: budget.rounds,
+        warmup_seconds: budget.warmup_secs,
+        seconds: budget.secs,
+        connections: budget.connections,
+        wrk_threads: 1,
+        pinning: pinning()
+            .map(|(s, c)| format!("server on CPU {s}, wrk on CPU {c}"))
+            .unwrap_or_else(|| "none (one CPU)".into()),
+        fixed_rounds: budget.fixed_rounds,
+        fixed_seconds: budget.fixed_secs,
+        fixed_connections: budget.fixed_connections,
+        contend_iterations: budget.contend_iterations,
+        contend_repeats: budget.contend_repeats,
     }
 }

@@ -43,6 +43,15 @@ pub(super) struct Stored {
     pub max: f64,
 }
 
+/// `{median, min, max}` of the finite values; none if there are none.
+pub(super) fn stored(values: &[f64]) -> Option<Stored> {
+    crate::results::spread(values).map(|s| Stored {
+        median: s.median,
+        min: s.min,
+        max: s.max,
+    })
+}
+
 /// The spread of an optional stored one.
 pub(super) fn spread(s: Option<Stored>) -> Option<Spread> {
     s.map(|s| Spread {
