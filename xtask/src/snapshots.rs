@@ -138,6 +138,11 @@ const COPIES: &[(&str, &str, &str)] = &[
         "ch11-fault-tolerance/listing-11-03/src/history.rs",
         "",
     ),
+    (
+        "ch10-cluster/listing-10-03/src/history.rs",
+        "ch13-replication/listing-13-01/src/history.rs",
+        "",
+    ),
     // Every program that starts processes starts them through this one.
     (
         "ch10-cluster/listing-10-01/src/bin/launcher/child.rs",
