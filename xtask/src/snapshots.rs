@@ -143,6 +143,17 @@ const COPIES: &[(&str, &str, &str)] = &[
         "ch13-replication/listing-13-01/src/history.rs",
         "",
     ),
+    // Chapter 13's figure, drawn by Listing 13-1 and checked by its tests.
+    (
+        "ch13-replication/listing-13-01/examples/stale-read.en.svg",
+        "../src/img/ch13-stale-read.en.svg",
+        "",
+    ),
+    (
+        "ch13-replication/listing-13-01/examples/stale-read.zh-CN.svg",
+        "../src/img/ch13-stale-read.zh-CN.svg",
+        "",
+    ),
     // Every program that starts processes starts them through this one.
     (
         "ch10-cluster/listing-10-01/src/bin/launcher/child.rs",
