@@ -53,9 +53,10 @@ pub fn label(op: &Operation) -> String {
     }
 }
 
-const CULPRIT: &str = "#c0392b";
-const CONCURRENT: &str = "#e69f00";
-const PLAIN: &str = "#5b7fa6";
+/// (fill, outline): light fills, so that the black labels stay readable.
+const CULPRIT: (&str, &str) = ("#f4a6a0", "#c0392b");
+const CONCURRENT: (&str, &str) = ("#ffd58a", "#b07800");
+const PLAIN: (&str, &str) = ("#c6d7ea", "#5b7fa6");
 
 /// Draws `ops` (all of one history), marking `window` if there is one.
 pub fn draw(ops: &[Operation], window: Option<&Window>, words: &Labels) -> String {
@@ -67,7 +68,9 @@ pub fn draw(ops: &[Operation], window: Option<&Window>, words: &Labels) -> Strin
         .unwrap_or(0);
     let (left, step, lane, top) = (90, 40, 44, 40);
     let width = left + step * (events + 1) + 20;
-    let height = top + lane * processes.len() + 70;
+    let unknown = ops.iter().any(|o| o.outcome == Outcome::Unknown);
+    let rows = usize::from(window.is_some()) * 2 + usize::from(unknown);
+    let height = top + lane * processes.len() + 20 + 22 * rows;
     let mut s = String::new();
     // Writing to a String cannot fail.
     let mut w = |text: String| s.push_str(&text);
@@ -102,7 +105,7 @@ pub fn draw(ops: &[Operation], window: Option<&Window>, words: &Labels) -> Strin
             Some(r) => left + step * r + step / 2,
             None => width - 10,
         };
-        let colour = match window {
+        let (fill, line) = match window {
             Some(win) if is(win.culprit, op) => CULPRIT,
             Some(win) if win.concurrent.iter().any(|c| is(c, op)) => CONCURRENT,
             _ => PLAIN,
@@ -113,8 +116,8 @@ pub fn draw(ops: &[Operation], window: Option<&Window>, words: &Labels) -> Strin
             ""
         };
         w(format!(
-            "<rect x=\"{x1}\" y=\"{y}\" width=\"{}\" height=\"22\" rx=\"3\" fill=\"{colour}\" \
-             stroke=\"{colour}\"{dash}/>\n",
+            "<rect x=\"{x1}\" y=\"{y}\" width=\"{}\" height=\"22\" rx=\"3\" fill=\"{fill}\" \
+             stroke=\"{line}\"{dash}/>\n",
             x2 - x1
         ));
         w(format!(
@@ -124,30 +127,31 @@ pub fn draw(ops: &[Operation], window: Option<&Window>, words: &Labels) -> Strin
             escape(&label(op))
         ));
     }
-    let y = top + lane * processes.len() + 20;
-    let mut x = left;
-    let mut legend = vec![(PLAIN, "", words.unknown)];
+    let mut y = top + lane * processes.len() + 10;
+    let mut legend = Vec::new();
     if window.is_some() {
-        legend.insert(0, (CONCURRENT, "", words.concurrent));
-        legend.insert(0, (CULPRIT, "", words.culprit));
+        legend.push((CULPRIT, words.culprit, ""));
+        legend.push((CONCURRENT, words.concurrent, ""));
     }
-    for (colour, _, text) in legend {
-        let dash = if text == words.unknown {
-            " stroke-dasharray=\"4 3\" fill-opacity=\"0.35\""
-        } else {
-            ""
-        };
+    if unknown {
+        legend.push((
+            PLAIN,
+            words.unknown,
+            " stroke-dasharray=\"4 3\" fill-opacity=\"0.35\"",
+        ));
+    }
+    for ((fill, line), text, dash) in legend {
         w(format!(
-            "<rect x=\"{x}\" y=\"{y}\" width=\"18\" height=\"14\" fill=\"{colour}\" \
-             stroke=\"{colour}\"{dash}/>\n"
+            "<rect x=\"{left}\" y=\"{y}\" width=\"18\" height=\"14\" fill=\"{fill}\" \
+             stroke=\"{line}\"{dash}/>\n"
         ));
         w(format!(
             "<text x=\"{}\" y=\"{}\">{}</text>\n",
-            x + 24,
+            left + 24,
             y + 12,
             escape(text)
         ));
-        x += 40 + 14 * text.chars().count();
+        y += 22;
     }
     let _ = writeln!(s, "</svg>");
     s
