@@ -1,0 +1,1 @@
+//! The seeded simulation: not written yet (left for the next session).
