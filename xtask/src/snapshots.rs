@@ -140,11 +140,6 @@ const COPIES: &[(&str, &str, &str)] = &[
     ),
     (
         "ch10-cluster/listing-10-03/src/history.rs",
-        "ch13-replication/listing-13-03/src/history.rs",
-        "",
-    ),
-    (
-        "ch10-cluster/listing-10-03/src/history.rs",
         "ch13-replication/listing-13-01/src/history.rs",
         "",
     ),

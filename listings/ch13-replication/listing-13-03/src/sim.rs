@@ -1,1 +1,0 @@
-//! The seeded simulation: not written yet (left for the next session).
