@@ -180,6 +180,26 @@ const COPIES: &[(&str, &str, &str)] = &[
         "ch12-load-balancing/listing-12-01/tests/child/mod.rs",
         "",
     ),
+    (
+        "ch10-cluster/listing-10-03/tests/survivors/mod.rs",
+        "ch11-fault-tolerance/listing-11-03/tests/survivors/mod.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-03/tests/survivors/mod.rs",
+        "ch11-fault-tolerance/listing-11-05/tests/survivors/mod.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-03/tests/survivors/mod.rs",
+        "ch12-load-balancing/listing-12-01/tests/survivors/mod.rs",
+        "",
+    ),
+    (
+        "ch10-cluster/listing-10-03/tests/survivors/mod.rs",
+        "ch12-load-balancing/listing-12-02/tests/survivors/mod.rs",
+        "",
+    ),
 ];
 
 /// The code of a module without its opening comment, with `crate::PATH`
