@@ -2,34 +2,14 @@
 //! with the same `Idempotency-Key` moves the money once. Each copy gets the
 //! first one's reply, replayed, or 409 while the first is being applied.
 
-use std::path::PathBuf;
-use std::process::Stdio;
+mod bank;
+use bank::{data, node};
+
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 const COPIES: usize = 50;
-
-/// Starts a node on a fresh data folder; returns it with its address.
-async fn node(test: &str, extra: &[&str]) -> (Child, String) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bank-node"))
-        .arg(format!("--data={}", dir.display()))
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    let stdout = child.stdout.take().unwrap();
-    BufReader::new(stdout).read_line(&mut first).await.unwrap();
-    let addr = first.trim().trim_start_matches("listening on http://");
-    (child, addr.to_string())
-}
 
 /// Sends the same keyed transfer `COPIES` times, `apart` from each other
 /// (zero: all at once); returns how many
@@ -78,7 +58,7 @@ async fn same_key_at_once(addr: &str, apart: Duration) -> (usize, usize, u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_copies_of_one_keyed_transfer_move_the_money_once() {
-    let (_node, addr) = node("one-key", &[]).await;
+    let (_node, addr) = node(&data("one-key"), &[]).await;
     let (applied, others, alice) = same_key_at_once(&addr, Duration::ZERO).await;
     assert_eq!((applied, others), (1, COPIES - 1));
     assert_eq!(alice, 999, "alice started with 1000 and sent 1, once");
@@ -90,7 +70,7 @@ async fn fifty_copies_of_one_keyed_transfer_move_the_money_once() {
 /// Looking up and claiming the key in two steps applies most of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn copies_set_aside_between_lookup_and_apply_move_the_money_once() {
-    let (_node, addr) = node("one-key-paused", &["--pause-after-lookup-ms=200"]).await;
+    let (_node, addr) = node(&data("one-key-paused"), &["--pause-after-lookup-ms=200"]).await;
     let (applied, others, alice) = same_key_at_once(&addr, Duration::from_millis(2)).await;
     assert_eq!((applied, others), (1, COPIES - 1));
     assert_eq!(alice, 999, "alice started with 1000 and sent 1, once");
@@ -101,7 +81,7 @@ async fn copies_set_aside_between_lookup_and_apply_move_the_money_once() {
 /// replayed, not refused as "in progress" once the first copy is over.
 #[tokio::test]
 async fn a_copy_abandoned_by_its_client_does_not_keep_its_key() {
-    let (_node, addr) = node("abandoned", &["--slow-disk-ms=300"]).await;
+    let (_node, addr) = node(&data("abandoned"), &["--slow-disk-ms=300"]).await;
     let url = format!("http://{addr}/transfer");
     let body = json!({ "from": "alice", "to": "bob", "amount": 1 });
     let impatient = reqwest::Client::builder()
